@@ -1,0 +1,178 @@
+#' Fit a lasso or elastic-net regularization path
+#'
+#' Fits a penalized linear model over a grid of values of the regularization
+#' parameter lambda, with the arguments, defaults and result of
+#' `glmnet::glmnet()`. For `family = "gaussian"` the objective at each lambda is
+#' \deqn{\frac{1}{2 \sum_i w_i} \sum_i w_i (y_i - o_i - \beta_0 - x_i^\top \beta)^2 +
+#'   \lambda \sum_j f_j \left( \alpha |\beta_j| s_j + \frac{1 - \alpha}{2} \frac{\beta_j^2 s_j^2}{s_y} \right),}
+#' where \eqn{f_j} are the penalty factors (rescaled to sum to the number of
+#' variables), \eqn{s_j} the weighted standard deviations of the columns of `x`
+#' when `standardize = TRUE` (else 1) and \eqn{s_y} the weighted standard
+#' deviation (divisor \eqn{\sum_i w_i}) of the response. The division of the
+#' ridge term by \eqn{s_y} is glmnet's convention (it standardizes `y`
+#' internally) and is kept so that results agree with glmnet.
+#'
+#' `x` is read in place: a dense matrix is not copied (unless it is stored as
+#' integers) and a `dgCMatrix` is never densified; centring and scaling are
+#' folded into the arithmetic. Columns that are constant get coefficient 0.
+#'
+#' The solver is coordinate descent with warm starts along the path,
+#' sequential strong rules with a check of the Karush-Kuhn-Tucker conditions
+#' on the discarded variables, and active-set cycling. Covariance (Gram)
+#' updates are used for tall dense designs and naive updates otherwise.
+#'
+#' @param x Input matrix, observations in rows: a numeric matrix or a
+#'   `Matrix::dgCMatrix` (other sparse matrices are converted).
+#' @param y Response: a numeric vector for `family = "gaussian"`.
+#' @param family Response type; only `"gaussian"` for now.
+#' @param weights Non-negative observation weights, default 1 each.
+#' @param offset Optional vector added to the linear predictor.
+#' @param alpha Elastic-net mixing parameter in \[0, 1\]: 1 is the lasso, 0 ridge.
+#' @param nlambda Number of lambda values in the default grid.
+#' @param lambda.min.ratio Smallest lambda of the default grid as a fraction of
+#'   the largest (the smallest lambda at which all penalized coefficients are
+#'   zero); default 1e-4 when `nobs > nvars`, else 1e-2.
+#' @param lambda Optional user-supplied lambda values. Every value is fitted
+#'   and returned, in decreasing order.
+#' @param standardize Whether to standardize the columns of `x` for the fit.
+#'   Coefficients are always returned on the original scale.
+#' @param intercept Whether to fit an intercept.
+#' @param thresh Convergence threshold for coordinate descent: a pass is
+#'   converged when the largest weighted squared change of a coefficient is
+#'   below `thresh` times the null deviance (glmnet's criterion). glmsparse
+#'   applies it with an extra factor of 0.1, so its default solutions are at
+#'   least as accurate as glmnet's.
+#' @param dfmax Stop the path once the number of nonzero coefficients exceeds
+#'   `dfmax`.
+#' @param pmax Maximum number of variables ever nonzero; the path stops before
+#'   the lambda at which it is exceeded.
+#' @param exclude Indices of variables to exclude (their coefficients stay 0).
+#' @param penalty.factor Non-negative penalty multipliers per variable, 0 for
+#'   no penalty. Rescaled internally to sum to the number of variables.
+#' @param lower.limits,upper.limits Bounds on each coefficient (length 1 or
+#'   `ncol(x)`); `lower.limits <= 0 <= upper.limits`.
+#' @param maxit Maximum number of passes over the data for each lambda.
+#' @param trace.it If 1, show a progress bar over the lambdas.
+#' @param ... Not used; reserved for future arguments.
+#'
+#' @return An object of class `c("gsgaussian", "glmsparse")` with glmnet's
+#'   fields: `a0` (intercepts), `beta` (a `dgCMatrix`, one column per
+#'   lambda), `df`, `dim`, `lambda`, `dev.ratio`, `nulldev`, `npasses`,
+#'   `jerr`, `offset`, `call` and `nobs`; plus `status`, a factor giving for
+#'   each lambda whether coordinate descent converged.
+#' @seealso [predict.glmsparse()], [plot.glmsparse()], [print.glmsparse()]
+#' @examples
+#' data(diabetes)
+#' fit <- glmsparse(diabetes$x2, diabetes$y)
+#' print(fit)
+#' coef(fit, s = 1)
+#' @export
+glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
+                      alpha = 1, nlambda = 100,
+                      lambda.min.ratio = ifelse(nobs < nvars, 1e-2, 1e-4),
+                      lambda = NULL, standardize = TRUE, intercept = TRUE,
+                      thresh = 1e-7, dfmax = nvars + 1,
+                      pmax = min(dfmax * 2 + 20, nvars), exclude = NULL,
+                      penalty.factor = rep(1, nvars), lower.limits = -Inf,
+                      upper.limits = Inf, maxit = 100000L, trace.it = 0, ...) {
+  this.call <- match.call()
+  family <- check_family(family)
+  x <- check_x(x)
+  nobs <- nrow(x)
+  nvars <- ncol(x)
+  y <- check_y_gaussian(y, nobs)
+  weights <- check_weights(weights, nobs)
+  offset <- check_offset(offset, nobs)
+  alpha <- check_number(alpha, "alpha", 0, 1)
+  standardize <- check_flag(standardize, "standardize")
+  intercept <- check_flag(intercept, "intercept")
+  lambda <- check_lambda(lambda)
+  if (is.null(lambda)) {
+    nlambda <- check_number(nlambda, "nlambda", 1, integer = TRUE)
+    lambda.min.ratio <- check_number(lambda.min.ratio, "lambda.min.ratio", 0, 1,
+                                     lower_open = TRUE, upper_open = TRUE)
+  } else {
+    lambda <- sort(lambda, decreasing = TRUE)
+  }
+  thresh <- check_number(thresh, "thresh", 0, lower_open = TRUE)
+  maxit <- check_number(maxit, "maxit", 1, integer = TRUE)
+  dfmax <- check_number(dfmax, "dfmax", 0, integer = TRUE)
+  pmax <- check_number(pmax, "pmax", 0, integer = TRUE)
+  trace.it <- check_number(trace.it, "trace.it", 0)
+  penalty.factor <- check_penalty_factor(penalty.factor, nvars)
+  limits <- check_limits(lower.limits, upper.limits, nvars)
+  exclude <- check_exclude(exclude, nvars)
+
+  # glmnet's conventions: infinite penalty factors exclude, excluded variables
+  # count with factor 1 in the rescaling, factors are rescaled to sum to nvars.
+  exclude <- sort(unique(c(exclude, which(is.infinite(penalty.factor)))))
+  penalty.factor[exclude] <- 1
+  if (!any(penalty.factor > 0)) stop("`penalty.factor` must have at least one positive value.", call. = FALSE)
+  penalty.factor <- penalty.factor * nvars / sum(penalty.factor)
+  excluded <- logical(nvars)
+  excluded[exclude] <- TRUE
+
+  control <- list(alpha = alpha, standardize = standardize, intercept = intercept,
+                  thresh = thresh, thresh_factor = 0.1, maxit = as.integer(min(maxit, .Machine$integer.max)),
+                  dfmax = as.integer(min(dfmax, .Machine$integer.max)),
+                  pmax = as.integer(min(pmax, .Machine$integer.max)),
+                  early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L)
+  progress <- NULL
+  if (trace.it >= 1) {
+    bar <- NULL
+    progress <- function(index, total) {
+      if (is.null(bar)) bar <<- utils::txtProgressBar(min = 0, max = total, style = 3)
+      utils::setTxtProgressBar(bar, index)
+      if (index == total) close(bar)
+    }
+  }
+  raw <- fit_gaussian_path_cpp(
+    x, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
+    limits$lower, limits$upper, excluded, if (is.null(lambda)) numeric(0) else lambda,
+    as.integer(nlambda), as.double(lambda.min.ratio), control, progress
+  )
+  fit <- path_object(raw, x, nobs, nvars, is_user_lambda = !is.null(lambda))
+  fit$offset <- !is.null(offset)
+  fit$call <- this.call
+  fit$nobs <- nobs
+  class(fit) <- c("gsgaussian", "glmsparse")
+  report_path_problems(fit, raw, pmax, dfmax)
+  fit
+}
+
+# Assemble glmnet's fields from the core's plain list.
+path_object <- function(raw, x, nobs, nvars, is_user_lambda) {
+  nfit <- length(raw$lambda)
+  lambda <- raw$lambda
+  if (!is_user_lambda && nfit >= 3L) {
+    # glmnet reports the first lambda of its default grid extrapolated on the log scale.
+    lambda[1] <- exp(2 * log(lambda[2]) - log(lambda[3]))
+  }
+  step_names <- paste0("s", seq_len(nfit) - 1L)
+  variable_names <- colnames(x)
+  if (is.null(variable_names)) variable_names <- paste0("V", seq_len(nvars))
+  beta <- methods::new("dgCMatrix", i = as.integer(raw$beta_i), p = as.integer(raw$beta_p),
+                       x = as.double(raw$beta_x), Dim = c(nvars, nfit),
+                       Dimnames = list(variable_names, step_names))
+  a0 <- stats::setNames(raw$a0, step_names)
+  status <- factor(ifelse(raw$status == 0L, "converged", "not converged"),
+                   levels = c("converged", "not converged"))
+  list(a0 = a0, beta = beta, df = raw$df, dim = c(nvars, nfit), lambda = lambda,
+       dev.ratio = raw$dev_ratio, nulldev = raw$nulldev, npasses = sum(raw$npasses),
+       jerr = 0L, status = status)
+}
+
+# One warning for lambdas that did not converge, one for a path cut short.
+report_path_problems <- function(fit, raw, pmax, dfmax) {
+  failed <- which(fit$status != "converged")
+  if (length(failed) > 0L) {
+    warning(sprintf("Coordinate descent did not converge within `maxit` passes at lambda = %s (index %s); those solutions are approximate, the rest of the path is unaffected.",
+                    paste(signif(fit$lambda[failed], 4), collapse = ", "),
+                    paste(failed, collapse = ", ")), call. = FALSE)
+  }
+  if (raw$stop == 2L) {
+    warning(sprintf("The number of nonzero coefficients exceeds `pmax` = %d at lambda index %d; solutions for larger lambdas are returned.",
+                    as.integer(pmax), length(fit$lambda) + 1L), call. = FALSE)
+  }
+  invisible(NULL)
+}

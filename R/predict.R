@@ -1,0 +1,96 @@
+#' Predictions and coefficients from a glmsparse path
+#'
+#' `s` may be any lambda values: solutions between fitted lambdas are linearly
+#' interpolated, as in glmnet; values outside the fitted range are clamped.
+#'
+#' @param object A fitted `glmsparse` object.
+#' @param newx Matrix (dense or `dgCMatrix`) of new observations; needed for
+#'   `type = "link"` and `"response"`.
+#' @param s Lambda values at which predictions are wanted; default the whole path.
+#' @param type `"link"` (linear predictor), `"response"` (the same for the
+#'   gaussian family), `"coefficients"` or `"nonzero"` (indices of the nonzero
+#'   coefficients at each `s`).
+#' @param exact Not supported: solutions are always interpolated.
+#' @param newoffset Offset for `newx`; required if the fit used an offset.
+#' @param ... Not used.
+#' @return A matrix with one column per value of `s` (a list for `"nonzero"`).
+#' @examples
+#' data(diabetes)
+#' fit <- glmsparse(diabetes$x, diabetes$y)
+#' predict(fit, newx = diabetes$x[1:3, ], s = c(5, 1))
+#' predict(fit, type = "nonzero", s = 5)
+#' @export
+predict.glmsparse <- function(object, newx, s = NULL,
+                              type = c("link", "response", "coefficients", "nonzero"),
+                              exact = FALSE, newoffset, ...) {
+  type <- match.arg(type)
+  if (!isFALSE(exact)) stop("`exact = TRUE` is not supported; solutions are interpolated.", call. = FALSE)
+  coefficients <- interpolated_coefficients(object, s)
+  if (type == "coefficients") return(coefficients)
+  if (type == "nonzero") return(nonzero_indices(coefficients[-1, , drop = FALSE]))
+  if (missing(newx)) stop("`newx` is required for type = \"link\" or \"response\".", call. = FALSE)
+  newx <- check_newx(newx, nrow(object$beta))
+  link <- as.matrix(methods::cbind2(1, newx) %*% coefficients)
+  if (isTRUE(object$offset)) {
+    if (missing(newoffset)) stop("`newoffset` is required because the model was fitted with an offset.", call. = FALSE)
+    newoffset <- check_offset(newoffset, nrow(newx))
+    link <- link + newoffset
+  }
+  link
+}
+
+#' @rdname predict.glmsparse
+#' @export
+coef.glmsparse <- function(object, s = NULL, exact = FALSE, ...) {
+  predict(object, s = s, type = "coefficients", exact = exact, ...)
+}
+
+# Coefficients (intercept first) at lambda values s, as a dgCMatrix.
+interpolated_coefficients <- function(object, s) {
+  path <- methods::rbind2(Matrix::Matrix(object$a0, nrow = 1, sparse = TRUE), object$beta)
+  rownames(path) <- c("(Intercept)", rownames(object$beta))
+  if (is.null(s)) return(path)
+  if (!is.numeric(s) || length(s) < 1L || any(!is.finite(s)) || any(s < 0)) {
+    stop("`s` must be a numeric vector of non-negative lambda values.", call. = FALSE)
+  }
+  weights <- lambda_interpolation(object$lambda, s)
+  left <- path[, weights$left, drop = FALSE]
+  right <- path[, weights$right, drop = FALSE]
+  blended <- left %*% Matrix::Diagonal(x = weights$frac) +
+    right %*% Matrix::Diagonal(x = 1 - weights$frac)
+  blended <- methods::as(methods::as(blended, "CsparseMatrix"), "generalMatrix")
+  dimnames(blended) <- list(rownames(path), paste0("s", seq_along(s)))
+  blended
+}
+
+nonzero_indices <- function(beta) {
+  beta <- methods::as(beta, "TsparseMatrix")
+  keep <- beta@x != 0
+  columns <- split(beta@i[keep] + 1L, factor(beta@j[keep] + 1L, levels = seq_len(ncol(beta))))
+  names(columns) <- colnames(beta)
+  lapply(columns, sort)
+}
+
+check_newx <- function(newx, nvars) {
+  if (!(inherits(newx, "sparseMatrix") || (is.matrix(newx) && (is.numeric(newx) || is.logical(newx))))) {
+    stop("`newx` must be a numeric matrix or a sparse Matrix.", call. = FALSE)
+  }
+  if (ncol(newx) != nvars) {
+    stop(sprintf("`newx` must have %d columns, as the fitted `x`; got %d.", nvars, ncol(newx)), call. = FALSE)
+  }
+  newx
+}
+
+#' Deviance along a glmsparse path
+#'
+#' @param object A fitted `glmsparse` object.
+#' @param ... Not used.
+#' @return The deviance, `(1 - dev.ratio) * nulldev`, at each lambda.
+#' @examples
+#' data(diabetes)
+#' fit <- glmsparse(diabetes$x, diabetes$y)
+#' head(deviance(fit))
+#' @export
+deviance.glmsparse <- function(object, ...) {
+  (1 - object$dev.ratio) * object$nulldev
+}

@@ -1,0 +1,115 @@
+# Argument checks. Each stops with a message naming the argument and the problem.
+
+check_x <- function(x) {
+  if (inherits(x, "dgCMatrix")) {
+    if (any(!is.finite(x@x))) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
+    return(x)
+  }
+  if (inherits(x, "sparseMatrix")) {
+    return(check_x(methods::as(methods::as(x, "CsparseMatrix"), "generalMatrix")))
+  }
+  if (is.data.frame(x) || !is.matrix(x) || !(is.numeric(x) || is.logical(x))) {
+    stop("`x` must be a numeric matrix or a Matrix::dgCMatrix.", call. = FALSE)
+  }
+  if (nrow(x) < 1L || ncol(x) < 1L) stop("`x` must have at least one row and one column.", call. = FALSE)
+  if (any(!is.finite(x))) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
+  if (storage.mode(x) != "double") storage.mode(x) <- "double"
+  x
+}
+
+check_y_gaussian <- function(y, nobs) {
+  if (is.matrix(y) && ncol(y) == 1L) y <- drop(y)
+  if (!is.numeric(y) || !is.null(dim(y))) stop("`y` must be a numeric vector for family \"gaussian\".", call. = FALSE)
+  if (length(y) != nobs) stop(sprintf("`y` has length %d but `x` has %d rows.", length(y), nobs), call. = FALSE)
+  if (any(!is.finite(y))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+  as.double(y)
+}
+
+check_weights <- function(weights, nobs) {
+  if (is.null(weights)) return(rep(1, nobs))
+  if (!is.numeric(weights)) stop("`weights` must be a numeric vector.", call. = FALSE)
+  if (length(weights) != nobs) stop(sprintf("`weights` has length %d but `x` has %d rows.", length(weights), nobs), call. = FALSE)
+  if (any(!is.finite(weights))) stop("`weights` must not contain NA, NaN or Inf values.", call. = FALSE)
+  if (any(weights < 0)) stop("`weights` must be non-negative.", call. = FALSE)
+  if (!any(weights > 0)) stop("`weights` must not all be zero.", call. = FALSE)
+  as.double(weights)
+}
+
+check_offset <- function(offset, nobs) {
+  if (is.null(offset)) return(NULL)
+  if (!is.numeric(offset) || (!is.null(dim(offset)) && NCOL(offset) != 1L)) stop("`offset` must be a numeric vector.", call. = FALSE)
+  if (length(offset) != nobs) stop(sprintf("`offset` has length %d but `x` has %d rows.", length(offset), nobs), call. = FALSE)
+  if (any(!is.finite(offset))) stop("`offset` must not contain NA, NaN or Inf values.", call. = FALSE)
+  as.double(offset)
+}
+
+check_number <- function(value, name, lower = -Inf, upper = Inf, lower_open = FALSE, upper_open = FALSE, integer = FALSE) {
+  if (!is.numeric(value) || length(value) != 1L || !is.finite(value)) {
+    stop(sprintf("`%s` must be a single finite number.", name), call. = FALSE)
+  }
+  below <- if (lower_open) value <= lower else value < lower
+  above <- if (upper_open) value >= upper else value > upper
+  if (below || above) {
+    range <- sprintf("%s%s, %s%s", if (lower_open) "(" else "[", format(lower), format(upper), if (upper_open) ")" else "]")
+    stop(sprintf("`%s` must be in %s; got %s.", name, range, format(value)), call. = FALSE)
+  }
+  if (integer && value != round(value)) stop(sprintf("`%s` must be a whole number.", name), call. = FALSE)
+  value
+}
+
+check_flag <- function(value, name) {
+  if (!is.logical(value) || length(value) != 1L || is.na(value)) {
+    stop(sprintf("`%s` must be TRUE or FALSE.", name), call. = FALSE)
+  }
+  value
+}
+
+check_lambda <- function(lambda) {
+  if (is.null(lambda)) return(NULL)
+  if (!is.numeric(lambda) || length(lambda) < 1L || any(!is.finite(lambda))) {
+    stop("`lambda` must be a numeric vector of finite values.", call. = FALSE)
+  }
+  if (any(lambda < 0)) stop("`lambda` must be non-negative.", call. = FALSE)
+  as.double(lambda)
+}
+
+check_per_variable <- function(value, name, nvars) {
+  if (!is.numeric(value) || any(is.na(value))) stop(sprintf("`%s` must be numeric without NA values.", name), call. = FALSE)
+  if (length(value) == 1L) value <- rep(value, nvars)
+  if (length(value) != nvars) {
+    stop(sprintf("`%s` must have length 1 or ncol(x) = %d; got %d.", name, nvars, length(value)), call. = FALSE)
+  }
+  as.double(value)
+}
+
+check_penalty_factor <- function(penalty.factor, nvars) {
+  penalty.factor <- check_per_variable(penalty.factor, "penalty.factor", nvars)
+  if (any(penalty.factor < 0)) stop("`penalty.factor` must be non-negative.", call. = FALSE)
+  penalty.factor
+}
+
+check_limits <- function(lower.limits, upper.limits, nvars) {
+  lower.limits <- check_per_variable(lower.limits, "lower.limits", nvars)
+  upper.limits <- check_per_variable(upper.limits, "upper.limits", nvars)
+  if (any(lower.limits > 0)) stop("`lower.limits` must be non-positive.", call. = FALSE)
+  if (any(upper.limits < 0)) stop("`upper.limits` must be non-negative.", call. = FALSE)
+  list(lower = lower.limits, upper = upper.limits)
+}
+
+check_exclude <- function(exclude, nvars) {
+  if (is.null(exclude) || length(exclude) == 0L) return(integer(0))
+  if (!is.numeric(exclude) || any(is.na(exclude)) || any(exclude != round(exclude)) ||
+      any(exclude < 1) || any(exclude > nvars)) {
+    stop(sprintf("`exclude` must hold column indices between 1 and ncol(x) = %d.", nvars), call. = FALSE)
+  }
+  sort(unique(as.integer(exclude)))
+}
+
+check_family <- function(family) {
+  if (!is.character(family) || length(family) != 1L) stop("`family` must be a single string.", call. = FALSE)
+  supported <- "gaussian"
+  if (!family %in% supported) {
+    stop(sprintf("`family` must be one of %s; got \"%s\".", paste0("\"", supported, "\"", collapse = ", "), family), call. = FALSE)
+  }
+  family
+}

@@ -1,0 +1,145 @@
+// Read-only views of the design matrix X.
+//
+// Column j acts as the standardized column  x~_j = (x_j - center_j) / scale_j
+// without ever being formed: centring and scaling are folded into the inner
+// products algebraically, so a dense X is read in place and a sparse X stays
+// sparse. Both views expose the same small interface, which is all the solver
+// needs; they are interchangeable template arguments.
+#pragma once
+
+#include <Eigen/Dense>
+#include <Eigen/SparseCore>
+
+namespace glmsparse {
+
+using Eigen::Index;
+using Eigen::VectorXd;
+
+// Shared standardization state: centre and reciprocal scale of each column.
+class Standardization {
+ public:
+  explicit Standardization(Index n_cols)
+      : center_(VectorXd::Zero(n_cols)), inv_scale_(VectorXd::Ones(n_cols)) {}
+
+  void set(const VectorXd& center, const VectorXd& scale) {
+    center_ = center;
+    inv_scale_ = scale.cwiseInverse();
+  }
+  double center(Index j) const { return center_[j]; }
+  double inv_scale(Index j) const { return inv_scale_[j]; }
+  const VectorXd& centers() const { return center_; }
+  const VectorXd& inv_scales() const { return inv_scale_; }
+
+ private:
+  VectorXd center_;
+  VectorXd inv_scale_;
+};
+
+class DenseDesign {
+ public:
+  using Matrix = Eigen::Map<const Eigen::MatrixXd>;
+
+  explicit DenseDesign(const Matrix& x) : x_(x), standardization_(x.cols()) {}
+
+  Index rows() const { return x_.rows(); }
+  Index cols() const { return x_.cols(); }
+  const Matrix& matrix() const { return x_; }
+  Standardization& standardization() { return standardization_; }
+  const Standardization& standardization() const { return standardization_; }
+
+  // <x_j, v>, raw column.
+  double raw_dot(Index j, const VectorXd& v) const { return x_.col(j).dot(v); }
+
+  // <x~_j, v> where v_sum = sum(v) is supplied by the caller, who keeps it current.
+  double dot(Index j, const VectorXd& v, double v_sum) const {
+    return (raw_dot(j, v) - standardization_.center(j) * v_sum) *
+           standardization_.inv_scale(j);
+  }
+
+  // v += a * (w o x_j), raw column: the centring part is a constant shift the
+  // caller tracks as a scalar.
+  void raw_weighted_axpy(Index j, double a, const VectorXd& w, VectorXd& v) const {
+    v.noalias() += a * x_.col(j).cwiseProduct(w);
+  }
+
+  // v += a * x_j, raw column.
+  void raw_axpy(Index j, double a, VectorXd& v) const { v.noalias() += a * x_.col(j); }
+
+  // (sum_i w_i x_ij, sum_i w_i x_ij^2)
+  std::pair<double, double> weighted_moments(Index j, const VectorXd& w) const {
+    const auto col = x_.col(j);
+    return {col.dot(w), col.cwiseProduct(col).dot(w)};
+  }
+
+  // True when every entry of column j equals its first entry.
+  bool is_constant(Index j) const {
+    if (x_.rows() == 0) return true;
+    const double first = x_(0, j);
+    return (x_.col(j).array() == first).all();
+  }
+
+ private:
+  Matrix x_;
+  Standardization standardization_;
+};
+
+class SparseDesign {
+ public:
+  using Matrix = Eigen::Map<const Eigen::SparseMatrix<double>>;
+
+  explicit SparseDesign(const Matrix& x) : x_(x), standardization_(x.cols()) {}
+
+  Index rows() const { return x_.rows(); }
+  Index cols() const { return x_.cols(); }
+  Standardization& standardization() { return standardization_; }
+  const Standardization& standardization() const { return standardization_; }
+
+  double raw_dot(Index j, const VectorXd& v) const {
+    double sum = 0.0;
+    for (Matrix::InnerIterator it(x_, j); it; ++it) sum += it.value() * v[it.index()];
+    return sum;
+  }
+
+  double dot(Index j, const VectorXd& v, double v_sum) const {
+    return (raw_dot(j, v) - standardization_.center(j) * v_sum) *
+           standardization_.inv_scale(j);
+  }
+
+  void raw_weighted_axpy(Index j, double a, const VectorXd& w, VectorXd& v) const {
+    for (Matrix::InnerIterator it(x_, j); it; ++it)
+      v[it.index()] += a * it.value() * w[it.index()];
+  }
+
+  void raw_axpy(Index j, double a, VectorXd& v) const {
+    for (Matrix::InnerIterator it(x_, j); it; ++it) v[it.index()] += a * it.value();
+  }
+
+  std::pair<double, double> weighted_moments(Index j, const VectorXd& w) const {
+    double s1 = 0.0, s2 = 0.0;
+    for (Matrix::InnerIterator it(x_, j); it; ++it) {
+      const double wx = w[it.index()] * it.value();
+      s1 += wx;
+      s2 += wx * it.value();
+    }
+    return {s1, s2};
+  }
+
+  // Constant means all stored entries equal and, unless the column is full,
+  // equal to the implicit zero.
+  bool is_constant(Index j) const {
+    const Index nnz = x_.outerIndexPtr()[j + 1] - x_.outerIndexPtr()[j];
+    Matrix::InnerIterator it(x_, j);
+    if (!it) return true;
+    const double first = it.value();
+    if (nnz < x_.rows() && first != 0.0) return false;
+    for (; it; ++it)
+      if (it.value() != first) return false;
+    return true;
+  }
+
+ private:
+  Matrix x_;
+  Standardization standardization_;
+};
+
+}  // namespace glmsparse

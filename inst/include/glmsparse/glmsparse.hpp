@@ -1,0 +1,12 @@
+// The glmsparse core: header-only, free of R. Include this one header.
+#pragma once
+
+#include "coordinate_descent.hpp"
+#include "datafit_gaussian.hpp"
+#include "design.hpp"
+#include "gram_updates.hpp"
+#include "monitor.hpp"
+#include "naive_updates.hpp"
+#include "options.hpp"
+#include "path.hpp"
+#include "penalty_elastic_net.hpp"

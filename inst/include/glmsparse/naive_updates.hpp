@@ -1,0 +1,52 @@
+// Weighted least-squares state for "naive" coordinate updates: the weighted
+// residual wr = w o r is kept current, so a coordinate's gradient costs one
+// pass over its column and an update one more.
+//
+// With an intercept, a move along the centred column x~_j shifts every
+// residual by a constant; that constant never needs applying, because
+// <x~_j, w o (r + c)> = <x~_j, w o r> when the centres are weighted means. Only
+// sum(w o r) is tracked, so sparse columns stay sparse.
+#pragma once
+
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace glmsparse {
+
+template <class Design>
+class NaiveUpdates {
+ public:
+  NaiveUpdates(const Design& x, const Eigen::VectorXd& weights,
+               const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum)
+      : x_(x),
+        weights_(weights),
+        column_weighted_sum_(column_weighted_sum),
+        weighted_residual_(weights.cwiseProduct(response)),
+        weighted_residual_sum_(weighted_residual_.sum()) {}
+
+  // <x~_j, w o r>: minus the derivative of the loss in coordinate j.
+  double gradient(Eigen::Index j) const {
+    return x_.dot(j, weighted_residual_, weighted_residual_sum_);
+  }
+
+  // The residual after b_j += delta.
+  void update(Eigen::Index j, double delta) {
+    const double step = -delta * x_.standardization().inv_scale(j);
+    x_.raw_weighted_axpy(j, step, weights_, weighted_residual_);
+    weighted_residual_sum_ += step * column_weighted_sum_[j];
+  }
+
+  // Gradients are computed on demand: nothing to prepare.
+  void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
+  void prepare_full_gradient() {}
+
+ private:
+  const Design& x_;
+  const Eigen::VectorXd& weights_;
+  const Eigen::VectorXd& column_weighted_sum_;
+  Eigen::VectorXd weighted_residual_;
+  double weighted_residual_sum_;
+};
+
+}  // namespace glmsparse

@@ -1,0 +1,284 @@
+// The regularization path: lambda grid, warm starts, sequential strong rule
+// with a KKT check of the discarded variables, early stops and per-lambda
+// status. Templated on Design and Penalty; the datafit here is Gaussian (the
+// quadratic case), solved exactly by coordinate descent at each lambda.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "coordinate_descent.hpp"
+#include "datafit_gaussian.hpp"
+#include "gram_updates.hpp"
+#include "monitor.hpp"
+#include "naive_updates.hpp"
+#include "penalty_elastic_net.hpp"
+#include "options.hpp"
+
+namespace glmsparse {
+
+// Inputs of a fit besides X: response, weights, offsets and per-variable settings.
+struct ProblemData {
+  Eigen::VectorXd y;
+  Eigen::VectorXd weights;
+  Eigen::VectorXd offset;
+  Eigen::VectorXd penalty_factor;  // already rescaled as glmnet does
+  Eigen::VectorXd lower_limit;     // original scale
+  Eigen::VectorXd upper_limit;
+  std::vector<char> excluded;
+};
+
+// Column summaries under the normalized weights, fixed for the whole path.
+struct ColumnSummary {
+  Eigen::VectorXd weighted_sum;   // sum_i w_i x_ij
+  Eigen::VectorXd center;
+  Eigen::VectorXd scale;
+  Eigen::VectorXd curvature;      // sum_i w_i x~_ij^2
+  std::vector<char> is_constant;
+};
+
+template <class Design>
+ColumnSummary summarize_columns(const Design& x, const Eigen::VectorXd& weights,
+                                bool intercept, bool standardize) {
+  const Eigen::Index p = x.cols();
+  ColumnSummary s{Eigen::VectorXd(p), Eigen::VectorXd(p), Eigen::VectorXd(p),
+                  Eigen::VectorXd(p), std::vector<char>(p, 0)};
+  for (Eigen::Index j = 0; j < p; ++j) {
+    const auto moments = x.weighted_moments(j, weights);
+    const double mean = moments.first;
+    const double variance = std::max(moments.second - mean * mean, 0.0);
+    s.is_constant[j] = x.is_constant(j) || !(variance > 0.0);
+    s.weighted_sum[j] = mean;
+    s.center[j] = intercept ? mean : 0.0;
+    s.scale[j] = (standardize && !s.is_constant[j]) ? std::sqrt(variance) : 1.0;
+    const double centered_second_moment =
+        intercept ? variance : moments.second;
+    s.curvature[j] = centered_second_moment / (s.scale[j] * s.scale[j]);
+  }
+  return s;
+}
+
+template <class Design, class Updates>
+class GaussianPath {
+ public:
+  GaussianPath(Design& x, const ProblemData& data, const FitOptions& options, Monitor& monitor)
+      : x_(x), data_(data), options_(options), monitor_(monitor),
+        datafit_(data.y, data.weights, data.offset, options.intercept),
+        columns_(summarize_columns(x, datafit_.weights(), options.intercept,
+                                   options.standardize)),
+        penalty_(make_penalty()),
+        updates_(x, datafit_.weights(), datafit_.working_response(),
+                 columns_.weighted_sum),
+        state_(x.cols()) {
+    x_.standardization().set(columns_.center, columns_.scale);
+    state_.curvature = columns_.curvature;
+    state_.rss = datafit_.null_working_rss();
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      usable_.push_back(!data.excluded[j] && !columns_.is_constant[j]);
+  }
+
+  PathResult run(const LambdaGrid& grid) {
+    const Eigen::Index p = x_.cols();
+    const double y_scale = datafit_.response_scale();
+    PathResult result;
+    result.null_deviance = datafit_.null_deviance();
+    tolerance_ = options_.thresh * options_.thresh_factor *
+                 std::max(datafit_.null_working_rss(), std::numeric_limits<double>::min());
+
+    // Unpenalized variables first: the fit at lambda_max.
+    std::vector<Eigen::Index> unpenalized;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (usable_[j] && !penalty_.is_penalized(j)) unpenalized.push_back(j);
+    SolveOutcome first;
+    if (!unpenalized.empty()) {
+      updates_.prepare(unpenalized);
+      first = CoordinateDescent<Updates, ElasticNet>(updates_, penalty_, monitor_)
+                  .solve(0.0, unpenalized, state_, tolerance_, options_.max_passes_per_lambda);
+    }
+    compute_gradients();
+
+    const bool default_grid = grid.user_lambda.empty();
+    std::vector<double> lambdas;  // working scale
+    if (default_grid) {
+      double lambda_max = 0.0;
+      for (Eigen::Index j = 0; j < p; ++j)
+        if (usable_[j] && penalty_.is_penalized(j))
+          lambda_max = std::max(lambda_max, penalty_.lambda_max_term(gradient_[j], j));
+      if (!(lambda_max > 0.0)) lambda_max = 1.0;  // nothing to select: any grid is exact
+      for (int k = 0; k < grid.nlambda; ++k) {
+        const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
+        lambdas.push_back(lambda_max * std::pow(grid.lambda_min_ratio, fraction));
+      }
+    } else {
+      for (double l : grid.user_lambda) lambdas.push_back(l / y_scale);
+    }
+    result.n_lambda_requested = static_cast<int>(lambdas.size());
+
+    double previous_lambda = lambdas.front();
+    double previous_dev_ratio = 0.0;
+    for (std::size_t k = 0; k < lambdas.size(); ++k) {
+      const double lambda = lambdas[k];
+      SolveOutcome outcome;
+      if (default_grid && k == 0) {
+        // lambda_max: penalized coefficients are zero; the unpenalized fit is the solution.
+        outcome = first;
+      } else {
+        outcome = solve_at(lambda, previous_lambda);
+        if (outcome.status == LambdaStatus::converged && pmax_exceeded()) {
+          result.stop = PathStop::pmax_exceeded;
+          break;
+        }
+      }
+      previous_lambda = lambda;
+      const double dev_ratio = record(result, lambda * y_scale, outcome);
+      monitor_.lambda_done(static_cast<int>(k), static_cast<int>(lambdas.size()));
+
+      if (options_.dfmax >= 0 && result.df.back() > options_.dfmax) {
+        result.stop = PathStop::dfmax_reached;
+        break;
+      }
+      if (default_grid && options_.early_stop &&
+          static_cast<int>(k) + 1 >= options_.min_lambdas_before_stop) {
+        if (dev_ratio - previous_dev_ratio < options_.min_dev_ratio_change * dev_ratio) {
+          result.stop = PathStop::deviance_flat;
+          break;
+        }
+        if (dev_ratio > options_.max_dev_ratio) {
+          result.stop = PathStop::deviance_saturated;
+          break;
+        }
+      }
+      previous_dev_ratio = dev_ratio;
+    }
+    return result;
+  }
+
+ private:
+  ElasticNet make_penalty() const {
+    const Eigen::Index p = x_.cols();
+    const double y_scale = datafit_.response_scale();
+    Eigen::VectorXd lower(p), upper(p);
+    for (Eigen::Index j = 0; j < p; ++j) {
+      // Limits apply to original-scale coefficients: b_j = beta_j * s_j / s_y.
+      const double factor = columns_.scale[j] / y_scale;
+      lower[j] = data_.lower_limit[j] * factor;
+      upper[j] = data_.upper_limit[j] * factor;
+    }
+    return ElasticNet(options_.alpha, data_.penalty_factor, lower, upper);
+  }
+
+  void compute_gradients() {
+    updates_.prepare_full_gradient();
+    const Eigen::Index p = x_.cols();
+    gradient_.resize(p);
+    for (Eigen::Index j = 0; j < p; ++j) gradient_[j] = usable_[j] ? updates_.gradient(j) : 0.0;
+  }
+
+  bool pmax_exceeded() const {
+    return options_.pmax >= 0 &&
+           static_cast<int>(state_.active_set.size()) > options_.pmax;
+  }
+
+  // Strong set, solve, KKT check of everything left out, repeat until clean.
+  SolveOutcome solve_at(double lambda, double previous_lambda) {
+    const Eigen::Index p = x_.cols();
+    std::vector<char> in_working_set(p, 0);
+    std::vector<Eigen::Index> working_set;
+    for (Eigen::Index j = 0; j < p; ++j) {
+      if (!usable_[j]) continue;
+      const bool keep = state_.in_active_set[j] || !penalty_.is_penalized(j) ||
+                        std::abs(gradient_[j]) >=
+                            penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
+      if (keep) {
+        in_working_set[j] = 1;
+        working_set.push_back(j);
+      }
+    }
+    CoordinateDescent<Updates, ElasticNet> solver(updates_, penalty_, monitor_);
+    SolveOutcome total;
+    while (true) {
+      updates_.prepare(working_set);
+      const SolveOutcome outcome =
+          solver.solve(lambda, working_set, state_, tolerance_,
+                       options_.max_passes_per_lambda - total.n_passes);
+      total.n_passes += outcome.n_passes;
+      total.status = outcome.status;
+      compute_gradients();
+      if (outcome.status != LambdaStatus::converged) return total;
+      bool violated = false;
+      for (Eigen::Index j = 0; j < p; ++j) {
+        if (!usable_[j] || in_working_set[j]) continue;
+        if (penalty_.violates_kkt_at_zero(gradient_[j], lambda, j)) {
+          in_working_set[j] = 1;
+          working_set.push_back(j);
+          violated = true;
+        }
+      }
+      if (!violated) return total;
+      if (total.n_passes >= options_.max_passes_per_lambda) {
+        total.status = LambdaStatus::max_passes_reached;
+        return total;
+      }
+    }
+  }
+
+  // Append the current solution, mapped to the original scale; returns its deviance ratio.
+  double record(PathResult& result, double lambda, const SolveOutcome& outcome) {
+    const double y_scale = datafit_.response_scale();
+    double intercept = datafit_.response_mean();
+    int df = 0;
+    std::vector<Eigen::Index> nonzero;
+    for (Eigen::Index j : state_.active_set)
+      if (state_.coefficients[j] != 0.0) nonzero.push_back(j);
+    std::sort(nonzero.begin(), nonzero.end());
+    for (Eigen::Index j : nonzero) {
+      const double beta = state_.coefficients[j] * y_scale / columns_.scale[j];
+      result.beta_row.push_back(static_cast<int>(j));
+      result.beta_value.push_back(beta);
+      intercept -= beta * columns_.center[j];
+      ++df;
+    }
+    if (!options_.intercept) intercept = 0.0;
+    result.beta_col_start.push_back(static_cast<int>(result.beta_row.size()));
+    const double null_rss = datafit_.null_working_rss();
+    const double dev_ratio =
+        null_rss > 0.0 ? 1.0 - std::max(state_.rss, 0.0) / null_rss : 0.0;
+    result.lambda.push_back(lambda);
+    result.intercept.push_back(intercept);
+    result.df.push_back(df);
+    result.dev_ratio.push_back(dev_ratio);
+    result.n_passes.push_back(outcome.n_passes);
+    result.status.push_back(outcome.status);
+    return dev_ratio;
+  }
+
+  Design& x_;
+  const ProblemData& data_;
+  const FitOptions& options_;
+  Monitor& monitor_;
+  Gaussian datafit_;
+  ColumnSummary columns_;
+  ElasticNet penalty_;
+  Updates updates_;
+  CoordinateState state_;
+  std::vector<char> usable_;
+  Eigen::VectorXd gradient_;
+  double tolerance_ = 0.0;
+};
+
+// Fit the Gaussian elastic-net path, choosing naive or covariance updates.
+template <class Design>
+PathResult fit_gaussian_path(Design& x, const ProblemData& data, const FitOptions& options,
+                             const LambdaGrid& grid, Monitor& monitor) {
+  bool use_gram = options.use_gram == 1;
+  if (options.use_gram < 0) use_gram = prefer_gram_updates(x);
+  if (use_gram)
+    return GaussianPath<Design, GramUpdates<Design>>(x, data, options, monitor).run(grid);
+  return GaussianPath<Design, NaiveUpdates<Design>>(x, data, options, monitor).run(grid);
+}
+
+}  // namespace glmsparse

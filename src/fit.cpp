@@ -1,0 +1,96 @@
+// Rcpp glue for path fits: R objects in, Eigen maps over R's memory, one
+// dispatch on the design type, a plain list back.
+#include <RcppEigen.h>
+
+#include <glmsparse/glmsparse.hpp>
+
+namespace {
+
+// Interrupts and progress for the core, on the main thread only.
+class RMonitor : public glmsparse::Monitor {
+ public:
+  explicit RMonitor(Rcpp::Nullable<Rcpp::Function> progress) : progress_(progress) {}
+  void check_interrupt() override { Rcpp::checkUserInterrupt(); }
+  void lambda_done(int index, int total) override {
+    Rcpp::checkUserInterrupt();
+    if (progress_.isNotNull()) Rcpp::Function(progress_.get())(index + 1, total);
+  }
+
+ private:
+  Rcpp::Nullable<Rcpp::Function> progress_;
+};
+
+Eigen::VectorXd to_vector(const Rcpp::NumericVector& v) {
+  return Eigen::Map<const Eigen::VectorXd>(v.begin(), v.size());
+}
+
+Rcpp::List to_list(const glmsparse::PathResult& r) {
+  std::vector<int> status;
+  for (auto s : r.status) status.push_back(static_cast<int>(s));
+  return Rcpp::List::create(
+      Rcpp::Named("lambda") = r.lambda, Rcpp::Named("a0") = r.intercept,
+      Rcpp::Named("beta_i") = r.beta_row, Rcpp::Named("beta_p") = r.beta_col_start,
+      Rcpp::Named("beta_x") = r.beta_value, Rcpp::Named("df") = r.df,
+      Rcpp::Named("dev_ratio") = r.dev_ratio, Rcpp::Named("npasses") = r.n_passes,
+      Rcpp::Named("status") = status, Rcpp::Named("nulldev") = r.null_deviance,
+      Rcpp::Named("stop") = static_cast<int>(r.stop),
+      Rcpp::Named("n_lambda_requested") = r.n_lambda_requested);
+}
+
+}  // namespace
+
+// [[Rcpp::export]]
+Rcpp::List fit_gaussian_path_cpp(SEXP x, Rcpp::NumericVector y, Rcpp::NumericVector weights,
+                                 Rcpp::NumericVector offset,
+                                 Rcpp::NumericVector penalty_factor,
+                                 Rcpp::NumericVector lower_limit,
+                                 Rcpp::NumericVector upper_limit,
+                                 Rcpp::LogicalVector excluded, Rcpp::NumericVector lambda,
+                                 int nlambda, double lambda_min_ratio, Rcpp::List control,
+                                 Rcpp::Nullable<Rcpp::Function> progress) {
+  glmsparse::ProblemData data;
+  data.y = to_vector(y);
+  data.weights = to_vector(weights);
+  data.offset = to_vector(offset);
+  data.penalty_factor = to_vector(penalty_factor);
+  data.lower_limit = to_vector(lower_limit);
+  data.upper_limit = to_vector(upper_limit);
+  data.excluded.assign(excluded.begin(), excluded.end());
+
+  glmsparse::FitOptions options;
+  options.alpha = Rcpp::as<double>(control["alpha"]);
+  options.standardize = Rcpp::as<bool>(control["standardize"]);
+  options.intercept = Rcpp::as<bool>(control["intercept"]);
+  options.thresh = Rcpp::as<double>(control["thresh"]);
+  options.thresh_factor = Rcpp::as<double>(control["thresh_factor"]);
+  options.max_passes_per_lambda = Rcpp::as<int>(control["maxit"]);
+  options.dfmax = Rcpp::as<int>(control["dfmax"]);
+  options.pmax = Rcpp::as<int>(control["pmax"]);
+  options.early_stop = Rcpp::as<bool>(control["early_stop"]);
+  options.min_dev_ratio_change = Rcpp::as<double>(control["fdev"]);
+  options.max_dev_ratio = Rcpp::as<double>(control["devmax"]);
+  options.min_lambdas_before_stop = Rcpp::as<int>(control["mnlam"]);
+  options.use_gram = Rcpp::as<int>(control["use_gram"]);
+
+  glmsparse::LambdaGrid grid;
+  grid.user_lambda.assign(lambda.begin(), lambda.end());
+  grid.nlambda = nlambda;
+  grid.lambda_min_ratio = lambda_min_ratio;
+
+  RMonitor monitor(progress);
+  if (Rf_isS4(x)) {
+    Rcpp::S4 sparse(x);
+    const Rcpp::IntegerVector dim = sparse.slot("Dim");
+    const Rcpp::IntegerVector row_index = sparse.slot("i");
+    const Rcpp::IntegerVector column_start = sparse.slot("p");
+    const Rcpp::NumericVector values = sparse.slot("x");
+    glmsparse::SparseDesign::Matrix map(dim[0], dim[1], values.size(), column_start.begin(),
+                                        row_index.begin(), values.begin());
+    glmsparse::SparseDesign design(map);
+    return to_list(glmsparse::fit_gaussian_path(design, data, options, grid, monitor));
+  }
+  Rcpp::NumericMatrix dense(x);
+  glmsparse::DenseDesign::Matrix map(dense.begin(), dense.nrow(), dense.ncol());
+  glmsparse::DenseDesign design(map);
+  return to_list(glmsparse::fit_gaussian_path(design, data, options, grid, monitor));
+}
