@@ -1,0 +1,4 @@
+library(testthat)
+library(glmsparse)
+
+test_check("glmsparse")
