@@ -24,6 +24,7 @@ struct CoordinateState {
   std::vector<char> in_active_set;  // ever nonzero along the path
   std::vector<Eigen::Index> active_set;
   double rss = 0.0;                 // sum_i w_i r_i^2, updated exactly per move
+  double penalty_total = 0.0;       // sum_j P_j(b_j), without the factor lambda
 
   explicit CoordinateState(Eigen::Index p)
       : coefficients(Eigen::VectorXd::Zero(p)),
@@ -42,18 +43,26 @@ class CoordinateDescent {
   CoordinateDescent(Updates& updates, const Penalty& penalty, Monitor& monitor)
       : updates_(updates), penalty_(penalty), monitor_(monitor) {}
 
+  // Converged when a full pass moves no coefficient by more than
+  // `tolerance` (glmnet's criterion) and, in addition, the objective still to
+  // be gained, extrapolated from the last two passes' decreases assuming
+  // linear convergence, is below `relative_tolerance` times the objective.
+  // The second test keeps ill-conditioned (p > n) problems from stopping early.
   SolveOutcome solve(double lambda, const std::vector<Eigen::Index>& working_set,
-                     CoordinateState& state, double tolerance, int max_passes) {
+                     CoordinateState& state, double tolerance, double relative_tolerance,
+                     int max_passes) {
     SolveOutcome outcome;
+    ProgressEstimate progress;
     while (true) {
-      const double change = pass(lambda, working_set, state);
+      const double change = pass(lambda, working_set, state, progress);
       if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
-      if (change < tolerance) return outcome;
+      if (change < tolerance && progress.settled(relative_tolerance, state, lambda)) return outcome;
       if (outcome.n_passes >= max_passes) break;
       while (true) {
-        const double active_change = pass(lambda, state.active_set, state);
+        const double active_change = pass(lambda, state.active_set, state, progress);
         if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
-        if (active_change < tolerance || outcome.n_passes >= max_passes) break;
+        if (outcome.n_passes >= max_passes) break;
+        if (active_change < tolerance && progress.settled(relative_tolerance, state, lambda)) break;
       }
       if (outcome.n_passes >= max_passes) break;
     }
@@ -63,9 +72,29 @@ class CoordinateDescent {
 
  private:
   // One sweep; returns max_j v_j * (change in b_j)^2.
+  // Objective decreases of the last two passes, for the extrapolated stop.
+  struct ProgressEstimate {
+    double last_decrease = 0.0;
+    double previous_decrease = 0.0;
+
+    void record(double decrease) {
+      previous_decrease = last_decrease;
+      last_decrease = decrease;
+    }
+    bool settled(double relative_tolerance, const CoordinateState& state, double lambda) const {
+      if (last_decrease <= 0.0) return true;
+      const double objective = 0.5 * state.rss + lambda * state.penalty_total;
+      double rate = previous_decrease > 0.0 ? last_decrease / previous_decrease : 0.0;
+      rate = std::min(rate, 0.999);
+      const double remaining = last_decrease * rate / (1.0 - rate);
+      return remaining <= relative_tolerance * std::max(objective, 0.0);
+    }
+  };
+
   double pass(double lambda, const std::vector<Eigen::Index>& coordinates,
-              CoordinateState& state) {
+              CoordinateState& state, ProgressEstimate& progress) {
     double max_change = 0.0;
+    double decrease = 0.0;
     // Indexing, not iterators: the active set may grow during the sweep.
     const std::size_t n_coordinates = coordinates.size();
     for (std::size_t k = 0; k < n_coordinates; ++k) {
@@ -78,13 +107,19 @@ class CoordinateDescent {
       const double delta = new_value - old_value;
       updates_.update(j, delta);
       state.coefficients[j] = new_value;
-      state.rss -= delta * (2.0 * g - delta * v);
+      const double rss_decrease = delta * (2.0 * g - delta * v);
+      const double penalty_increase =
+          penalty_.value(new_value, j) - penalty_.value(old_value, j);
+      state.rss -= rss_decrease;
+      state.penalty_total += penalty_increase;
+      decrease += 0.5 * rss_decrease - lambda * penalty_increase;
       max_change = std::max(max_change, v * delta * delta);
       if (!state.in_active_set[j]) {
         state.in_active_set[j] = 1;
         state.active_set.push_back(j);
       }
     }
+    progress.record(decrease);
     return max_change;
   }
 

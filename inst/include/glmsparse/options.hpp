@@ -15,7 +15,7 @@ struct FitOptions {
   // below thresh times the null deviance (glmnet's criterion) times
   // thresh_factor, which makes the default tighter than glmnet's.
   double thresh = 1e-7;
-  double thresh_factor = 0.1;
+  double thresh_factor = 0.01;
   int max_passes_per_lambda = 100000;
   int dfmax = -1;  // < 0: no limit
   int pmax = -1;   // < 0: no limit

@@ -86,6 +86,7 @@ class GaussianPath {
     const double y_scale = datafit_.response_scale();
     PathResult result;
     result.null_deviance = datafit_.null_deviance();
+    relative_tolerance_ = options_.thresh;
     tolerance_ = options_.thresh * options_.thresh_factor *
                  std::max(datafit_.null_working_rss(), std::numeric_limits<double>::min());
 
@@ -97,7 +98,8 @@ class GaussianPath {
     if (!unpenalized.empty()) {
       updates_.prepare(unpenalized);
       first = CoordinateDescent<Updates, ElasticNet>(updates_, penalty_, monitor_)
-                  .solve(0.0, unpenalized, state_, tolerance_, options_.max_passes_per_lambda);
+                  .solve(0.0, unpenalized, state_, tolerance_, relative_tolerance_,
+                         options_.max_passes_per_lambda);
     }
     compute_gradients();
 
@@ -199,11 +201,17 @@ class GaussianPath {
       }
     }
     CoordinateDescent<Updates, ElasticNet> solver(updates_, penalty_, monitor_);
+    // The tolerance follows the objective's size (bounded by the warm start's
+    // objective at this lambda), so small objectives deep in a p > n path are
+    // still solved to a small relative error.
+    const double objective_bound = state_.rss + 2.0 * lambda * state_.penalty_total;
+    const double tolerance =
+        tolerance_ * std::min(1.0, objective_bound / datafit_.null_working_rss());
     SolveOutcome total;
     while (true) {
       updates_.prepare(working_set);
       const SolveOutcome outcome =
-          solver.solve(lambda, working_set, state_, tolerance_,
+          solver.solve(lambda, working_set, state_, tolerance, relative_tolerance_,
                        options_.max_passes_per_lambda - total.n_passes);
       total.n_passes += outcome.n_passes;
       total.status = outcome.status;
@@ -268,6 +276,7 @@ class GaussianPath {
   std::vector<char> usable_;
   Eigen::VectorXd gradient_;
   double tolerance_ = 0.0;
+  double relative_tolerance_ = 0.0;
 };
 
 // Fit the Gaussian elastic-net path, choosing naive or covariance updates.

@@ -1,0 +1,34 @@
+# Penalized objective of glmnet's gaussian family, computed directly from a
+# fit's coefficients on the original scale (see ?glmsparse for the formula).
+gaussian_objective <- function(a0, beta, lambda, x, y, weights = NULL, offset = NULL,
+                               alpha = 1, penalty.factor = NULL, standardize = TRUE,
+                               intercept = TRUE) {
+  n <- nrow(x)
+  p <- ncol(x)
+  w <- if (is.null(weights)) rep(1 / n, n) else weights / sum(weights)
+  o <- if (is.null(offset)) rep(0, n) else offset
+  pf <- if (is.null(penalty.factor)) rep(1, p) else penalty.factor
+  pf <- pf * p / sum(pf)
+  centred <- y - o - if (intercept) sum(w * (y - o)) else 0
+  y_scale <- sqrt(sum(w * centred^2) - sum(w * centred)^2)
+  x_scale <- if (standardize) {
+    apply(as.matrix(x), 2, function(column) sqrt(sum(w * column^2) - sum(w * column)^2))
+  } else {
+    rep(1, p)
+  }
+  vapply(seq_along(lambda), function(k) {
+    b <- as.vector(beta[, k])
+    residual <- y - o - a0[k] - as.vector(x %*% b)
+    0.5 * sum(w * residual^2) +
+      lambda[k] * sum(pf * (alpha * abs(b) * x_scale + (1 - alpha) / 2 * b^2 * x_scale^2 / y_scale))
+  }, numeric(1))
+}
+
+# Simulated regression data with a few true effects.
+simulate_gaussian <- function(n, p, seed, n_effects = 5) {
+  set.seed(seed)
+  x <- matrix(rnorm(n * p), n, p)
+  effects <- seq_len(min(n_effects, p))
+  y <- as.vector(x[, effects, drop = FALSE] %*% rnorm(length(effects))) + rnorm(n)
+  list(x = x, y = y)
+}
