@@ -7,5 +7,6 @@
 #' @useDynLib glmsparse, .registration = TRUE
 #' @importFrom Rcpp evalCpp
 #' @importFrom RcppParallel RcppParallelLibs
+#' @import Matrix
 #' @keywords internal
 "_PACKAGE"

@@ -117,20 +117,14 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   dfmax = as.integer(min(dfmax, .Machine$integer.max)),
                   pmax = as.integer(min(pmax, .Machine$integer.max)),
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L)
-  progress <- NULL
-  if (trace.it >= 1) {
-    bar <- NULL
-    progress <- function(index, total) {
-      if (is.null(bar)) bar <<- utils::txtProgressBar(min = 0, max = total, style = 3)
-      utils::setTxtProgressBar(bar, index)
-      if (index == total) close(bar)
-    }
-  }
+  progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
   raw <- fit_gaussian_path_cpp(
     x, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
     limits$lower, limits$upper, excluded, if (is.null(lambda)) numeric(0) else lambda,
-    as.integer(nlambda), as.double(lambda.min.ratio), control, progress
+    as.integer(nlambda), as.double(lambda.min.ratio), control,
+    if (is.null(progress)) NULL else progress$update
   )
+  if (!is.null(progress)) progress$finish()
   fit <- path_object(raw, x, nobs, nvars, is_user_lambda = !is.null(lambda))
   fit$offset <- !is.null(offset)
   fit$call <- this.call
@@ -138,6 +132,27 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   class(fit) <- c("gsgaussian", "glmsparse")
   report_path_problems(fit, raw, pmax, dfmax)
   fit
+}
+
+# A text progress bar over the lambdas, created at the first update so that
+# its length is known; finish() completes it when the path stops early.
+lambda_progress_bar <- function() {
+  bar <- NULL
+  total <- 0L
+  list(
+    update = function(index, n_lambda) {
+      if (is.null(bar)) {
+        total <<- n_lambda
+        bar <<- utils::txtProgressBar(min = 0, max = n_lambda, style = 3)
+      }
+      utils::setTxtProgressBar(bar, index)
+    },
+    finish = function() {
+      if (is.null(bar)) return(invisible(NULL))
+      utils::setTxtProgressBar(bar, total)
+      close(bar)
+    }
+  )
 }
 
 # Assemble glmnet's fields from the core's plain list.

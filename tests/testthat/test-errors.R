@@ -1,0 +1,79 @@
+# Every bad input gets an error that names the argument and the problem.
+
+x <- matrix(rnorm(40), 10, 4)
+y <- rnorm(10)
+
+test_that("x must be a numeric matrix or dgCMatrix without non-finite values", {
+  expect_error(glmsparse(data.frame(x), y), "`x` must be a numeric matrix or a Matrix::dgCMatrix.", fixed = TRUE)
+  expect_error(glmsparse(letters[1:10], y), "`x` must be a numeric matrix", fixed = TRUE)
+  expect_error(glmsparse(matrix(letters[1:20], 10), y), "`x` must be a numeric matrix", fixed = TRUE)
+  for (bad in c(NA, NaN, Inf)) {
+    x_bad <- x
+    x_bad[3, 2] <- bad
+    expect_error(glmsparse(x_bad, y), "`x` must not contain NA, NaN or Inf values.", fixed = TRUE)
+  }
+  sparse_bad <- Matrix::Matrix(x, sparse = TRUE)
+  sparse_bad@x[1] <- NA
+  expect_error(glmsparse(sparse_bad, y), "`x` must not contain NA, NaN or Inf values.", fixed = TRUE)
+})
+
+test_that("y must be numeric, finite and as long as nrow(x)", {
+  expect_error(glmsparse(x, y[-1]), "`y` has length 9 but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, as.character(y)), "`y` must be a numeric vector", fixed = TRUE)
+  expect_error(glmsparse(x, replace(y, 2, NA)), "`y` must not contain NA, NaN or Inf values.", fixed = TRUE)
+  expect_error(glmsparse(x, replace(y, 2, Inf)), "`y` must not contain NA, NaN or Inf values.", fixed = TRUE)
+})
+
+test_that("weights must be non-negative, finite, not all zero and of the right length", {
+  expect_error(glmsparse(x, y, weights = rep(1, 9)), "`weights` has length 9 but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, y, weights = replace(rep(1, 10), 1, -1)), "`weights` must be non-negative.", fixed = TRUE)
+  expect_error(glmsparse(x, y, weights = rep(0, 10)), "`weights` must not all be zero.", fixed = TRUE)
+  expect_error(glmsparse(x, y, weights = replace(rep(1, 10), 1, NaN)), "`weights` must not contain NA, NaN or Inf values.", fixed = TRUE)
+})
+
+test_that("offset must be finite and of the right length", {
+  expect_error(glmsparse(x, y, offset = rep(0, 3)), "`offset` has length 3 but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, y, offset = replace(rep(0, 10), 4, Inf)), "`offset` must not contain NA, NaN or Inf values.", fixed = TRUE)
+})
+
+test_that("penalty.factor and limits are checked for length and sign", {
+  expect_error(glmsparse(x, y, penalty.factor = c(1, 1)), "`penalty.factor` must have length 1 or ncol(x) = 4; got 2.", fixed = TRUE)
+  expect_error(glmsparse(x, y, penalty.factor = c(1, -1, 1, 1)), "`penalty.factor` must be non-negative.", fixed = TRUE)
+  expect_error(glmsparse(x, y, penalty.factor = rep(0, 4)), "`penalty.factor` must have at least one positive value.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lower.limits = c(-1, -1)), "`lower.limits` must have length 1 or ncol(x) = 4; got 2.", fixed = TRUE)
+  expect_error(glmsparse(x, y, upper.limits = rep(1, 5)), "`upper.limits` must have length 1 or ncol(x) = 4; got 5.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lower.limits = 0.5), "`lower.limits` must be non-positive.", fixed = TRUE)
+  expect_error(glmsparse(x, y, upper.limits = -0.5), "`upper.limits` must be non-negative.", fixed = TRUE)
+  expect_error(glmsparse(x, y, exclude = 7), "`exclude` must hold column indices between 1 and ncol(x) = 4.", fixed = TRUE)
+})
+
+test_that("alpha, lambda, nlambda, lambda.min.ratio, thresh and maxit are range-checked", {
+  expect_error(glmsparse(x, y, alpha = 1.5), "`alpha` must be in [0, 1]; got 1.5.", fixed = TRUE)
+  expect_error(glmsparse(x, y, alpha = -0.1), "`alpha` must be in [0, 1]; got -0.1.", fixed = TRUE)
+  expect_error(glmsparse(x, y, alpha = NA), "`alpha` must be a single finite number.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lambda = c(1, -1)), "`lambda` must be non-negative.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lambda = "a"), "`lambda` must be a numeric vector of finite values.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lambda = c(1, NA)), "`lambda` must be a numeric vector of finite values.", fixed = TRUE)
+  expect_error(glmsparse(x, y, nlambda = 0), "`nlambda` must be in [1, Inf]; got 0.", fixed = TRUE)
+  expect_error(glmsparse(x, y, nlambda = 2.5), "`nlambda` must be a whole number.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lambda.min.ratio = 0), "`lambda.min.ratio` must be in (0, 1); got 0.", fixed = TRUE)
+  expect_error(glmsparse(x, y, lambda.min.ratio = 1), "`lambda.min.ratio` must be in (0, 1); got 1.", fixed = TRUE)
+  expect_error(glmsparse(x, y, thresh = 0), "`thresh` must be in (0, Inf]; got 0.", fixed = TRUE)
+  expect_error(glmsparse(x, y, maxit = 0), "`maxit` must be in [1, Inf]; got 0.", fixed = TRUE)
+  expect_error(glmsparse(x, y, standardize = NA), "`standardize` must be TRUE or FALSE.", fixed = TRUE)
+  expect_error(glmsparse(x, y, intercept = "yes"), "`intercept` must be TRUE or FALSE.", fixed = TRUE)
+  expect_error(glmsparse(x, y, family = "poisson"), "`family` must be one of \"gaussian\"; got \"poisson\".", fixed = TRUE)
+})
+
+test_that("methods reject bad newx, s and type", {
+  fit <- glmsparse(x, y)
+  expect_error(predict(fit, newx = x[, 1:3]), "`newx` must have 4 columns, as the fitted `x`; got 3.", fixed = TRUE)
+  expect_error(predict(fit, newx = "a"), "`newx` must be a numeric matrix or a sparse Matrix.", fixed = TRUE)
+  expect_error(predict(fit), "`newx` is required for type = \"link\" or \"response\".", fixed = TRUE)
+  expect_error(coef(fit, s = -1), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
+  expect_error(coef(fit, s = "lambda.min"), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
+  expect_error(predict(fit, newx = x, type = "class"), "'arg' should be one of")
+  expect_error(plot(fit, xvar = "foo"), "'arg' should be one of")
+  fit_offset <- glmsparse(x, y, offset = rep(1, 10))
+  expect_error(predict(fit_offset, newx = x), "`newoffset` is required because the model was fitted with an offset.", fixed = TRUE)
+})
