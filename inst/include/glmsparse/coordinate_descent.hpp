@@ -21,6 +21,7 @@ namespace glmsparse {
 struct CoordinateState {
   Eigen::VectorXd coefficients;     // standardized scale
   Eigen::VectorXd curvature;        // v_j = sum_i w_i x~_ij^2
+  Eigen::VectorXd gradient;         // <x~_j, w o r> when j was last visited
   std::vector<char> in_active_set;  // ever nonzero along the path
   std::vector<Eigen::Index> active_set;
   double rss = 0.0;                 // sum_i w_i r_i^2, updated exactly per move
@@ -29,6 +30,7 @@ struct CoordinateState {
   explicit CoordinateState(Eigen::Index p)
       : coefficients(Eigen::VectorXd::Zero(p)),
         curvature(Eigen::VectorXd::Ones(p)),
+        gradient(Eigen::VectorXd::Zero(p)),
         in_active_set(p, 0) {}
 };
 
@@ -103,8 +105,10 @@ class CoordinateDescent {
       const double old_value = state.coefficients[j];
       const double g = updates_.gradient(j);
       const double new_value = penalty_.threshold(g + v * old_value, v, lambda, j);
+      state.gradient[j] = g;
       if (new_value == old_value) continue;
       const double delta = new_value - old_value;
+      state.gradient[j] = g - delta * v;
       updates_.update(j, delta);
       state.coefficients[j] = new_value;
       const double rss_decrease = delta * (2.0 * g - delta * v);

@@ -23,7 +23,8 @@ class NaiveUpdates {
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),
         weighted_residual_(weights.cwiseProduct(response)),
-        weighted_residual_sum_(weighted_residual_.sum()) {}
+        weighted_residual_sum_(weighted_residual_.sum()),
+        common_weight_(common_value(weights)) {}
 
   // <x~_j, w o r>: minus the derivative of the loss in coordinate j.
   double gradient(Eigen::Index j) const {
@@ -33,7 +34,11 @@ class NaiveUpdates {
   // The residual after b_j += delta.
   void update(Eigen::Index j, double delta) {
     const double step = -delta * x_.standardization().inv_scale(j);
-    x_.raw_weighted_axpy(j, step, weights_, weighted_residual_);
+    // Equal weights (the common case) need no per-row multiplication.
+    if (common_weight_ > 0.0)
+      x_.raw_axpy(j, step * common_weight_, weighted_residual_);
+    else
+      x_.raw_weighted_axpy(j, step, weights_, weighted_residual_);
     weighted_residual_sum_ += step * column_weighted_sum_[j];
   }
 
@@ -42,11 +47,19 @@ class NaiveUpdates {
   void prepare_full_gradient() {}
 
  private:
+  // The weight shared by every row, or 0 when the weights differ.
+  static double common_value(const Eigen::VectorXd& weights) {
+    if (weights.size() == 0) return 0.0;
+    const double first = weights[0];
+    return (weights.array() == first).all() ? first : 0.0;
+  }
+
   const Design& x_;
   const Eigen::VectorXd& weights_;
   const Eigen::VectorXd& column_weighted_sum_;
   Eigen::VectorXd weighted_residual_;
   double weighted_residual_sum_;
+  double common_weight_;
 };
 
 }  // namespace glmsparse

@@ -101,7 +101,7 @@ class GaussianPath {
                   .solve(0.0, unpenalized, state_, tolerance_, relative_tolerance_,
                          options_.max_passes_per_lambda);
     }
-    compute_gradients();
+    compute_gradients(std::vector<char>(p, 0));
 
     const bool default_grid = grid.user_lambda.empty();
     std::vector<double> lambdas;  // working scale
@@ -109,7 +109,7 @@ class GaussianPath {
       double lambda_max = 0.0;
       for (Eigen::Index j = 0; j < p; ++j)
         if (usable_[j] && penalty_.is_penalized(j))
-          lambda_max = std::max(lambda_max, penalty_.lambda_max_term(gradient_[j], j));
+          lambda_max = std::max(lambda_max, penalty_.lambda_max_term(state_.gradient[j], j));
       if (!(lambda_max > 0.0)) lambda_max = 1.0;  // nothing to select: any grid is exact
       for (int k = 0; k < grid.nlambda; ++k) {
         const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
@@ -173,11 +173,14 @@ class GaussianPath {
     return ElasticNet(options_.alpha, data_.penalty_factor, lower, upper);
   }
 
-  void compute_gradients() {
+  // Gradients of the variables outside the working set (those inside were
+  // just computed by coordinate descent), for the KKT check and the next
+  // strong rule.
+  void compute_gradients(const std::vector<char>& in_working_set) {
     updates_.prepare_full_gradient();
     const Eigen::Index p = x_.cols();
-    gradient_.resize(p);
-    for (Eigen::Index j = 0; j < p; ++j) gradient_[j] = usable_[j] ? updates_.gradient(j) : 0.0;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (usable_[j] && !in_working_set[j]) state_.gradient[j] = updates_.gradient(j);
   }
 
   bool pmax_exceeded() const {
@@ -193,7 +196,7 @@ class GaussianPath {
     for (Eigen::Index j = 0; j < p; ++j) {
       if (!usable_[j]) continue;
       const bool keep = state_.in_active_set[j] || !penalty_.is_penalized(j) ||
-                        std::abs(gradient_[j]) >=
+                        std::abs(state_.gradient[j]) >=
                             penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
       if (keep) {
         in_working_set[j] = 1;
@@ -215,12 +218,12 @@ class GaussianPath {
                        options_.max_passes_per_lambda - total.n_passes);
       total.n_passes += outcome.n_passes;
       total.status = outcome.status;
-      compute_gradients();
+      compute_gradients(in_working_set);
       if (outcome.status != LambdaStatus::converged) return total;
       bool violated = false;
       for (Eigen::Index j = 0; j < p; ++j) {
         if (!usable_[j] || in_working_set[j]) continue;
-        if (penalty_.violates_kkt_at_zero(gradient_[j], lambda, j)) {
+        if (penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j)) {
           in_working_set[j] = 1;
           working_set.push_back(j);
           violated = true;
@@ -274,7 +277,6 @@ class GaussianPath {
   Updates updates_;
   CoordinateState state_;
   std::vector<char> usable_;
-  Eigen::VectorXd gradient_;
   double tolerance_ = 0.0;
   double relative_tolerance_ = 0.0;
 };

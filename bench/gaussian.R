@@ -1,0 +1,226 @@
+# Gaussian lasso paths, glmsparse against glmnet: time, peak memory and
+# distance to the optimum. Run from the repository root:
+#   Rscript bench/gaussian.R [--quick]
+# --quick divides n and p by 10 (a smoke run). The protocol is described in
+# bench/README.md; results go to bench/results/gaussian.md.
+
+suppressPackageStartupMessages({
+  library(Matrix)
+  library(glmnet)
+  library(glmsparse)
+})
+
+quick <- "--quick" %in% commandArgs(trailingOnly = TRUE)
+scale_down <- if (quick) 10 else 1
+n_runs <- 5L
+n_lambda <- 100L
+alpha <- 1
+results_path <- file.path("bench", "results", "gaussian.md")
+
+cases <- data.frame(
+  case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse"),
+  n = c(10000, 1000, 500, 20000) / scale_down,
+  p = c(1000, 10000, 50000, 50000) / scale_down,
+  sparse = c(FALSE, FALSE, FALSE, TRUE)
+)
+
+# Dense x has rows from N(0, Sigma), Sigma_jk = 0.5^|j - k|, built as an AR(1)
+# process across columns; sparse x is a dgCMatrix with 1% standard normal
+# entries. y has 20 nonzero coefficients of size 0.5 to 1 and noise with
+# var(signal) / var(noise) = 3.
+simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
+  set.seed(seed)
+  if (sparse) {
+    x <- rsparsematrix(n, p, density = 0.01, rand.x = stats::rnorm)
+  } else {
+    x <- matrix(stats::rnorm(n * p), n, p)
+    innovation_scale <- sqrt(1 - rho^2)
+    for (j in seq_len(p)[-1]) x[, j] <- rho * x[, j - 1] + innovation_scale * x[, j]
+  }
+  support <- sample(p, n_nonzero)
+  coefficients <- sample(c(-1, 1), n_nonzero, replace = TRUE) * stats::runif(n_nonzero, 0.5, 1)
+  signal <- as.vector(x[, support, drop = FALSE] %*% coefficients)
+  noise_sd <- sqrt(stats::var(signal) / snr)
+  list(x = x, y = signal + stats::rnorm(n, sd = noise_sd))
+}
+
+# glmnet's default grid of n_lambda values. glmnet stops its own path early
+# once the deviance ratio stalls, so the full grid is rebuilt from its
+# lambda_max and lambda.min.ratio: lambda_max * ratio^(k / (n_lambda - 1)).
+default_lambda <- function(x, y) {
+  ratio <- if (nrow(x) < ncol(x)) 1e-2 else 1e-4
+  lambda <- glmnet(x, y, alpha = alpha, nlambda = n_lambda, lambda.min.ratio = ratio)$lambda
+  if (length(lambda) == n_lambda) return(lambda)
+  lambda[1] * ratio^(seq(0, n_lambda - 1) / (n_lambda - 1))
+}
+
+fit_package <- function(package, x, y, lambda, thresh = 1e-7) {
+  switch(package,
+         glmsparse = glmsparse(x, y, alpha = alpha, lambda = lambda, thresh = thresh),
+         glmnet = glmnet(x, y, alpha = alpha, lambda = lambda, thresh = thresh))
+}
+
+# Median elapsed seconds over n_runs runs, the two packages interleaved so that
+# drifts of the machine (frequency, other load) hit both alike.
+time_fits <- function(x, y, lambda, packages = c("glmsparse", "glmnet")) {
+  seconds <- matrix(NA_real_, n_runs, length(packages), dimnames = list(NULL, packages))
+  for (run in seq_len(n_runs)) {
+    for (package in packages) {
+      invisible(gc())
+      seconds[run, package] <- system.time(fit_package(package, x, y, lambda))[["elapsed"]]
+    }
+  }
+  apply(seconds, 2, stats::median)
+}
+
+# Memory in MB of one fit, two ways. r_alloc_mb: what R allocates during the
+# call (bench::bench_memory; heap memory of C, C++ and Fortran is not seen).
+# peak_mb: increase of the peak resident set size during the fit, in a fresh R
+# process that has already loaded the data, so every allocation counts. The
+# peak is reset after loading by writing 5 to /proc/self/clear_refs (Linux).
+peak_memory <- function(package, x, y, lambda, data_path) {
+  r_alloc <- bench::bench_memory(fit_package(package, x, y, lambda))$mem_alloc
+  peak_kb <- callr::r(function(package, data_path, alpha) {
+    resident_kb <- function(field) {
+      line <- grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE)
+      as.numeric(gsub("[^0-9]", "", line))
+    }
+    suppressPackageStartupMessages(library(package, character.only = TRUE))
+    data <- readRDS(data_path)
+    fit_function <- get(package)
+    invisible(gc())
+    baseline <- resident_kb("VmRSS")
+    writeLines("5", "/proc/self/clear_refs")
+    fit <- fit_function(data$x, data$y, alpha = alpha, lambda = data$lambda)
+    resident_kb("VmHWM") - baseline
+  }, args = list(package = package, data_path = data_path, alpha = alpha))
+  c(r_alloc_mb = as.numeric(r_alloc) / 2^20, peak_mb = peak_kb / 2^10)
+}
+
+column_sd <- function(x) {
+  centre <- Matrix::colMeans(x)
+  sqrt(pmax(Matrix::colMeans(x^2) - centre^2, 0))
+}
+
+# Penalized objective at every lambda of a path, glmnet's Gaussian convention
+# (unit weights, intercept, standardize = TRUE):
+#   0.5 mean((y - a0 - x beta)^2)
+#     + lambda sum_j (alpha |beta_j| s_j + (1 - alpha) / 2 beta_j^2 s_j^2 / s_y)
+# s_j and s_y are standard deviations with divisor n. Only the columns of x
+# that are ever nonzero on the path enter the products.
+objective_path <- function(fit, x, y) {
+  beta <- as(fit$beta, "CsparseMatrix")
+  active <- sort(unique(beta@i)) + 1L
+  s_y <- sqrt(mean((y - mean(y))^2))
+  if (length(active) == 0L) {
+    loss <- vapply(fit$a0, function(a0) 0.5 * mean((y - a0)^2), numeric(1))
+    return(loss)
+  }
+  x_active <- x[, active, drop = FALSE]
+  beta_active <- as.matrix(beta[active, , drop = FALSE])
+  residual <- y - as.matrix(x_active %*% beta_active) -
+    matrix(fit$a0, length(y), ncol(beta_active), byrow = TRUE)
+  s_active <- column_sd(x_active)
+  penalty <- alpha * colSums(abs(beta_active) * s_active) +
+    (1 - alpha) / 2 * colSums(beta_active^2 * s_active^2) / s_y
+  0.5 * colMeans(residual^2) + fit$lambda * penalty
+}
+
+# Largest relative excess objective over the path, (obj - obj_ref) / obj_ref,
+# against glmnet run to thresh = 1e-13.
+objective_gap <- function(fits, reference, x, y) {
+  reference_objective <- objective_path(reference, x, y)
+  vapply(fits, function(fit) {
+    objective <- objective_path(fit, x, y)
+    common <- seq_len(min(length(objective), length(reference_objective)))
+    if (length(objective) != length(reference_objective)) {
+      warning(sprintf("path lengths differ: %d against %d for the reference",
+                      length(objective), length(reference_objective)), call. = FALSE)
+    }
+    max((objective[common] - reference_objective[common]) / reference_objective[common])
+  }, numeric(1))
+}
+
+run_case <- function(case, n, p, sparse, seed) {
+  message(sprintf("%s: n = %d, p = %d", case, n, p))
+  data <- simulate(n, p, sparse, seed)
+  x <- data$x
+  y <- data$y
+  lambda <- default_lambda(x, y)
+  packages <- c(glmsparse = "glmsparse", glmnet = "glmnet")
+
+  fits <- lapply(packages, fit_package, x = x, y = y, lambda = lambda)
+  reference <- fit_package("glmnet", x, y, lambda, thresh = 1e-13)
+  gap <- objective_gap(fits, reference, x, y)
+  seconds <- time_fits(x, y, lambda, packages)
+
+  data_path <- tempfile(fileext = ".rds")
+  on.exit(unlink(data_path))
+  saveRDS(list(x = x, y = y, lambda = lambda), data_path, compress = FALSE)
+  memory <- vapply(packages, peak_memory, numeric(2), x = x, y = y, lambda = lambda,
+                   data_path = data_path)
+
+  data.frame(
+    case = case, n = n, p = p,
+    glmsparse_sec = seconds[["glmsparse"]], glmnet_sec = seconds[["glmnet"]],
+    speedup = seconds[["glmnet"]] / seconds[["glmsparse"]],
+    glmsparse_peak_mb = memory["peak_mb", "glmsparse"],
+    glmnet_peak_mb = memory["peak_mb", "glmnet"],
+    glmsparse_gap = gap[["glmsparse"]], glmnet_gap = gap[["glmnet"]],
+    glmsparse_r_alloc_mb = memory["r_alloc_mb", "glmsparse"],
+    glmnet_r_alloc_mb = memory["r_alloc_mb", "glmnet"],
+    row.names = NULL
+  )
+}
+
+format_results <- function(results) {
+  formatted <- results
+  formatted$n <- format(results$n, big.mark = ",", trim = TRUE)
+  formatted$p <- format(results$p, big.mark = ",", trim = TRUE)
+  for (column in c("glmsparse_sec", "glmnet_sec")) formatted[[column]] <- sprintf("%.3f", results[[column]])
+  formatted$speedup <- sprintf("%.2f", results$speedup)
+  for (column in grep("_mb$", names(results), value = TRUE)) formatted[[column]] <- sprintf("%.1f", results[[column]])
+  for (column in grep("_gap$", names(results), value = TRUE)) formatted[[column]] <- sprintf("%.1e", results[[column]])
+  formatted
+}
+
+markdown_table <- function(table) {
+  rows <- apply(table, 1, function(row) paste0("| ", paste(row, collapse = " | "), " |"))
+  c(paste0("| ", paste(names(table), collapse = " | "), " |"),
+    paste0("|", paste(rep("---", ncol(table)), collapse = "|"), "|"),
+    rows)
+}
+
+machine_info <- function() {
+  cpu <- grep("^model name", readLines("/proc/cpuinfo"), value = TRUE)[1]
+  c(sprintf("- CPU: %s", trimws(sub("^[^:]*:", "", cpu))),
+    sprintf("- cores: %d", parallel::detectCores()),
+    sprintf("- %s", R.version.string),
+    sprintf("- glmnet %s, glmsparse %s", packageVersion("glmnet"), packageVersion("glmsparse")),
+    sprintf("- date: %s", format(Sys.time(), "%Y-%m-%d %H:%M %Z")))
+}
+
+write_results <- function(results, path) {
+  dir.create(dirname(path), showWarnings = FALSE, recursive = TRUE)
+  lines <- c(
+    sprintf("# Gaussian lasso path benchmark%s", if (quick) " (--quick)" else ""),
+    "",
+    machine_info(),
+    "",
+    sprintf("Median elapsed seconds of %d interleaved runs, %d lambdas, alpha = %g.",
+            n_runs, n_lambda, alpha),
+    "peak_mb: increase of peak resident memory during one fit in a fresh R process.",
+    "gap: max over lambdas of (objective - reference) / reference, reference glmnet with thresh = 1e-13.",
+    "r_alloc_mb: R-level allocations only (bench::bench_memory).",
+    "",
+    markdown_table(format_results(results))
+  )
+  writeLines(lines, path)
+}
+
+results <- do.call(rbind, lapply(seq_len(nrow(cases)), function(i) {
+  run_case(cases$case[i], cases$n[i], cases$p[i], cases$sparse[i], seed = i)
+}))
+print(format_results(results), row.names = FALSE)
+write_results(results, results_path)
+message("written ", results_path)
