@@ -55,16 +55,34 @@ class CoordinateDescent {
                      int max_passes) {
     SolveOutcome outcome;
     ProgressEstimate progress;
+    // Anderson extrapolation of the active coefficients over successive
+    // passes speeds up slow (ill-conditioned) convergence; its history
+    // restarts whenever the active set grows.
+    AndersonHistory history;
+    auto count_pass = [&]() {
+      if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
+    };
+    auto maybe_extrapolate = [&]() {
+      if (!history.record(state.active_set, state.coefficients)) return;
+      count_pass();
+      if (extrapolate(lambda, history, state)) {
+        progress = ProgressEstimate();
+        progress.minimum_passes = 3;
+      }
+      history.clear();
+    };
     while (true) {
       const double change = pass(lambda, working_set, state, progress);
-      if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
+      count_pass();
       if (change < tolerance && progress.settled(relative_tolerance, state, lambda)) return outcome;
       if (outcome.n_passes >= max_passes) break;
+      maybe_extrapolate();
       while (true) {
         const double active_change = pass(lambda, state.active_set, state, progress);
-        if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
+        count_pass();
         if (outcome.n_passes >= max_passes) break;
         if (active_change < tolerance && progress.settled(relative_tolerance, state, lambda)) break;
+        maybe_extrapolate();
       }
       if (outcome.n_passes >= max_passes) break;
     }
@@ -73,18 +91,96 @@ class CoordinateDescent {
   }
 
  private:
+  // The last `depth + 1` iterates of the active coefficients.
+  class AndersonHistory {
+   public:
+    static constexpr int depth = 5;
+
+    // Stores an iterate; true when enough are stored to extrapolate.
+    bool record(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& b) {
+      const auto size = static_cast<Eigen::Index>(active_set.size());
+      if (size != iterates_.rows()) {
+        iterates_.resize(size, depth + 1);
+        count_ = 0;
+      }
+      for (Eigen::Index k = 0; k < size; ++k) iterates_(k, count_) = b[active_set[k]];
+      return ++count_ == depth + 1;
+    }
+    void clear() { count_ = 0; }
+
+    // sum_i c_i b^(i) with weights c (summing to 1) minimising the norm of the
+    // combined successive differences; false if that system is degenerate.
+    bool combination(Eigen::VectorXd& extrapolated) const {
+      const Eigen::MatrixXd differences =
+          iterates_.rightCols(depth) - iterates_.leftCols(depth);
+      const Eigen::MatrixXd normal = differences.transpose() * differences;
+      const Eigen::VectorXd z = normal.ldlt().solve(Eigen::VectorXd::Ones(depth));
+      const double total = z.sum();
+      if (!z.allFinite() || !(std::abs(total) > 0.0)) return false;
+      extrapolated = iterates_.rightCols(depth) * (z / total);
+      return extrapolated.allFinite();
+    }
+
+   private:
+    Eigen::MatrixXd iterates_;
+    int count_ = 0;
+  };
+
+  // Moves the active coefficients to `target` one coordinate at a time,
+  // keeping the residual, rss and penalty exact.
+  void move_to(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& target,
+               CoordinateState& state) {
+    for (std::size_t k = 0; k < active_set.size(); ++k) {
+      const Eigen::Index j = active_set[k];
+      const double old_value = state.coefficients[j];
+      const double delta = target[static_cast<Eigen::Index>(k)] - old_value;
+      if (delta == 0.0) continue;
+      const double g = updates_.gradient(j);
+      const double v = state.curvature[j];
+      updates_.update(j, delta);
+      state.rss -= delta * (2.0 * g - delta * v);
+      state.penalty_total += penalty_.value(old_value + delta, j) - penalty_.value(old_value, j);
+      state.coefficients[j] = old_value + delta;
+      state.gradient[j] = g - delta * v;
+    }
+  }
+
+  // Tries the Anderson-extrapolated point; keeps it only if the objective drops.
+  bool extrapolate(double lambda, const AndersonHistory& history, CoordinateState& state) {
+    Eigen::VectorXd target;
+    if (!history.combination(target)) return false;
+    const auto& active_set = state.active_set;
+    Eigen::VectorXd current(target.size());
+    for (std::size_t k = 0; k < active_set.size(); ++k) {
+      const Eigen::Index j = active_set[k];
+      if (!penalty_.within_limits(target[static_cast<Eigen::Index>(k)], j)) return false;
+      current[static_cast<Eigen::Index>(k)] = state.coefficients[j];
+    }
+    const double before = 0.5 * state.rss + lambda * state.penalty_total;
+    move_to(active_set, target, state);
+    const double after = 0.5 * state.rss + lambda * state.penalty_total;
+    if (after < before) return true;
+    move_to(active_set, current, state);
+    return false;
+  }
+
   // One sweep; returns max_j v_j * (change in b_j)^2.
   // Objective decreases of the last two passes, for the extrapolated stop.
   struct ProgressEstimate {
     double last_decrease = 0.0;
     double previous_decrease = 0.0;
+    int n_recorded = 0;
+    int minimum_passes = 0;
 
     void record(double decrease) {
       previous_decrease = last_decrease;
       last_decrease = decrease;
+      ++n_recorded;
     }
     bool settled(double relative_tolerance, const CoordinateState& state, double lambda) const {
       if (last_decrease <= 0.0) return true;
+      // Right after an extrapolation the decreases are not yet geometric.
+      if (n_recorded < minimum_passes) return false;
       const double objective = 0.5 * state.rss + lambda * state.penalty_total;
       double rate = previous_decrease > 0.0 ? last_decrease / previous_decrease : 0.0;
       rate = std::min(rate, 0.999);

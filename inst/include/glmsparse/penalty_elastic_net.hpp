@@ -38,6 +38,10 @@ class ElasticNet {
     return std::min(std::max(b, lower_[j]), upper_[j]);
   }
 
+  bool within_limits(double b, Eigen::Index j) const {
+    return b >= lower_[j] && b <= upper_[j];
+  }
+
   // Value of P_j at b (without the factor lambda).
   double value(double b, Eigen::Index j) const {
     return penalty_factor_[j] * (alpha_ * std::abs(b) + 0.5 * (1.0 - alpha_) * b * b);
