@@ -2,6 +2,6 @@
 # Generator token: 10BE3573-1514-4C36-9D1C-5A225CD40393
 
 fit_gaussian_path_cpp <- function(x, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress) {
-    .Call('_glmsparse_fit_gaussian_path_cpp', PACKAGE = 'glmsparse', x, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress)
+    .Call(`_glmsparse_fit_gaussian_path_cpp`, x, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress)
 }
 

@@ -4,9 +4,13 @@
 #' glmnet: [glmsparse()] fits a path; `print()`, `coef()`, `predict()`,
 #' `plot()`, `deviance()` and `summary()` work on the result.
 #'
+#' @docType package
+#' @name glmsparse-package
+#' @aliases glmsparse-package
 #' @useDynLib glmsparse, .registration = TRUE
 #' @importFrom Rcpp evalCpp
 #' @importFrom RcppParallel RcppParallelLibs
+#' @importFrom stats predict
 #' @import Matrix
 #' @keywords internal
-"_PACKAGE"
+NULL

@@ -14,6 +14,7 @@
 #' fit <- glmsparse(diabetes$x, diabetes$y)
 #' print(fit)
 #' summary(fit)
+#' @method print glmsparse
 #' @export
 print.glmsparse <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   cat("\nCall: ", deparse(x$call), "\n\n")
@@ -24,6 +25,7 @@ print.glmsparse <- function(x, digits = max(3, getOption("digits") - 3), ...) {
 }
 
 #' @rdname print.glmsparse
+#' @method summary glmsparse
 #' @export
 summary.glmsparse <- function(object, ...) {
   structure(list(call = object$call, family = sub("^gs", "", class(object)[1]),
@@ -35,6 +37,7 @@ summary.glmsparse <- function(object, ...) {
 }
 
 #' @rdname print.glmsparse
+#' @method print summary.glmsparse
 #' @export
 print.summary.glmsparse <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   cat("\nCall: ", deparse(x$call), "\n\n")
