@@ -5,3 +5,7 @@ fit_gaussian_path_cpp <- function(x, y, weights, offset, penalty_factor, lower_l
     .Call(`_glmsparse_fit_gaussian_path_cpp`, x, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress)
 }
 
+all_finite_cpp <- function(values) {
+    .Call(`_glmsparse_all_finite_cpp`, values)
+}
+

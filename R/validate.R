@@ -2,7 +2,7 @@
 
 check_x <- function(x) {
   if (inherits(x, "dgCMatrix")) {
-    if (any(!is.finite(x@x))) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
+    if (!all_finite_cpp(x@x)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
     return(x)
   }
   if (inherits(x, "sparseMatrix")) {
@@ -12,8 +12,8 @@ check_x <- function(x) {
     stop("`x` must be a numeric matrix or a Matrix::dgCMatrix.", call. = FALSE)
   }
   if (nrow(x) < 1L || ncol(x) < 1L) stop("`x` must have at least one row and one column.", call. = FALSE)
-  if (any(!is.finite(x))) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
   if (storage.mode(x) != "double") storage.mode(x) <- "double"
+  if (!all_finite_cpp(x)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
   x
 }
 

@@ -34,9 +34,21 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// all_finite_cpp
+bool all_finite_cpp(Rcpp::NumericVector values);
+RcppExport SEXP _glmsparse_all_finite_cpp(SEXP valuesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type values(valuesSEXP);
+    rcpp_result_gen = Rcpp::wrap(all_finite_cpp(values));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glmsparse_fit_gaussian_path_cpp", (DL_FUNC) &_glmsparse_fit_gaussian_path_cpp, 13},
+    {"_glmsparse_all_finite_cpp", (DL_FUNC) &_glmsparse_all_finite_cpp, 1},
     {NULL, NULL, 0}
 };
 

@@ -26,13 +26,24 @@ class Gaussian {
     if (!(weight_total > 0.0)) throw std::invalid_argument("weights must have a positive sum");
     weights_ = weights / weight_total;
     working_response_ = y - offset;
+    const double raw_second_moment = weights_.dot(working_response_.cwiseAbs2());
     response_mean_ = intercept ? weights_.dot(working_response_) : 0.0;
     working_response_.array() -= response_mean_;
-    const double second_moment = weights_.dot(working_response_.cwiseAbs2());
+    double second_moment = weights_.dot(working_response_.cwiseAbs2());
     const double first_moment = weights_.dot(working_response_);
     // glmnet scales by the weighted standard deviation with or without an intercept.
     const double variance = second_moment - first_moment * first_moment;
-    response_scale_ = variance > 0.0 ? std::sqrt(variance) : 1.0;
+    // A constant response leaves only rounding noise after centring: treat it
+    // as exactly constant rather than rescaling that noise to unit size.
+    if (!(variance > 1e-20 * raw_second_moment)) {
+      if (intercept) {
+        working_response_.setZero();
+        second_moment = 0.0;
+      }
+      response_scale_ = 1.0;
+    } else {
+      response_scale_ = std::sqrt(variance);
+    }
     working_response_ /= response_scale_;
     // Null deviance on the user's weight scale: sum w (y - o - mean)^2.
     null_deviance_ = weight_total * second_moment;

@@ -29,8 +29,14 @@ bool prefer_gram_updates(const Design& x) {
 template <class Design>
 class GramUpdates {
  public:
+  // Every gradient is kept current: no screening needed.
+  static constexpr bool exact_gradients_are_free = true;
+  void take_snapshot() {}
+  double distance_from_snapshot() const { return 0.0; }
+
   GramUpdates(const Design& x, const Eigen::VectorXd& weights,
-              const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum)
+              const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
+              bool /*intercept*/)
       : x_(x),
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),

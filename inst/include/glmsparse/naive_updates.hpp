@@ -8,6 +8,8 @@
 // sum(w o r) is tracked, so sparse columns stay sparse.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -18,8 +20,10 @@ template <class Design>
 class NaiveUpdates {
  public:
   NaiveUpdates(const Design& x, const Eigen::VectorXd& weights,
-               const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum)
+               const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
+               bool intercept)
       : x_(x),
+        intercept_(intercept),
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),
         weighted_residual_(weights.cwiseProduct(response)),
@@ -42,6 +46,25 @@ class NaiveUpdates {
     weighted_residual_sum_ += step * column_weighted_sum_[j];
   }
 
+  // Each gradient costs an inner product over a column.
+  static constexpr bool exact_gradients_are_free = false;
+
+  void take_snapshot() { snapshot_ = weighted_residual_; }
+
+  // ||r - r_snapshot||_w, with r centred when there is an intercept (the
+  // constant part is orthogonal to every centred column).
+  double distance_from_snapshot() const {
+    double sum_squares = 0.0, sum = 0.0;
+    for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i) {
+      if (!(weights_[i] > 0.0)) continue;
+      const double change = weighted_residual_[i] - snapshot_[i];
+      sum_squares += change * change / weights_[i];
+      sum += change;
+    }
+    const double centred = intercept_ ? sum_squares - sum * sum : sum_squares;
+    return std::sqrt(std::max(centred, 0.0));
+  }
+
   // Gradients are computed on demand: nothing to prepare.
   void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
   void prepare_full_gradient() {}
@@ -55,11 +78,13 @@ class NaiveUpdates {
   }
 
   const Design& x_;
+  bool intercept_;
   const Eigen::VectorXd& weights_;
   const Eigen::VectorXd& column_weighted_sum_;
   Eigen::VectorXd weighted_residual_;
   double weighted_residual_sum_;
   double common_weight_;
+  Eigen::VectorXd snapshot_;
 };
 
 }  // namespace glmsparse

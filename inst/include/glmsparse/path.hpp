@@ -72,7 +72,7 @@ class GaussianPath {
                                    options.standardize)),
         penalty_(make_penalty()),
         updates_(x, datafit_.weights(), datafit_.working_response(),
-                 columns_.weighted_sum),
+                 columns_.weighted_sum, options.intercept),
         state_(x.cols()) {
     x_.standardization().set(columns_.center, columns_.scale);
     state_.curvature = columns_.curvature;
@@ -101,10 +101,11 @@ class GaussianPath {
                   .solve(0.0, unpenalized, state_, tolerance_, relative_tolerance_,
                          options_.max_passes_per_lambda);
     }
-    compute_gradients(std::vector<char>(p, 0));
+    take_snapshot();
 
     const bool default_grid = grid.user_lambda.empty();
     std::vector<double> lambdas;  // working scale
+    std::vector<double> reported_lambdas;  // as the caller sees them
     if (default_grid) {
       double lambda_max = 0.0;
       for (Eigen::Index j = 0; j < p; ++j)
@@ -114,9 +115,12 @@ class GaussianPath {
       for (int k = 0; k < grid.nlambda; ++k) {
         const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
         lambdas.push_back(lambda_max * std::pow(grid.lambda_min_ratio, fraction));
+        reported_lambdas.push_back(lambdas.back() * y_scale);
       }
     } else {
+      // User values are returned exactly as given, not through a round trip.
       for (double l : grid.user_lambda) lambdas.push_back(l / y_scale);
+      reported_lambdas = grid.user_lambda;
     }
     result.n_lambda_requested = static_cast<int>(lambdas.size());
 
@@ -136,7 +140,7 @@ class GaussianPath {
         }
       }
       previous_lambda = lambda;
-      const double dev_ratio = record(result, lambda * y_scale, outcome);
+      const double dev_ratio = record(result, reported_lambdas[k], outcome);
       monitor_.lambda_done(static_cast<int>(k), static_cast<int>(lambdas.size()));
 
       if (options_.dfmax >= 0 && result.df.back() > options_.dfmax) {
@@ -173,14 +177,35 @@ class GaussianPath {
     return ElasticNet(options_.alpha, data_.penalty_factor, lower, upper);
   }
 
-  // Gradients of the variables outside the working set (those inside were
-  // just computed by coordinate descent), for the KKT check and the next
-  // strong rule.
-  void compute_gradients(const std::vector<char>& in_working_set) {
+  // Gradient screening. Each gradient is <x~_j, w o r>, so since the last
+  // snapshot of all gradients it can have moved by at most
+  // sqrt(v_j) * ||r - r_snapshot||_w (Cauchy-Schwarz). A variable whose
+  // snapshot gradient plus that bound stays below a cutoff needs no fresh
+  // inner product: this saves most of the O(n p) work per lambda when p is
+  // large. With covariance updates every gradient is free and exact.
+  double gradient_bound(Eigen::Index j, double residual_change) const {
+    return std::abs(snapshot_gradient_[j]) + std::sqrt(state_.curvature[j]) * residual_change;
+  }
+
+  void take_snapshot() {
     updates_.prepare_full_gradient();
     const Eigen::Index p = x_.cols();
     for (Eigen::Index j = 0; j < p; ++j)
-      if (usable_[j] && !in_working_set[j]) state_.gradient[j] = updates_.gradient(j);
+      if (usable_[j]) state_.gradient[j] = updates_.gradient(j);
+    snapshot_gradient_ = state_.gradient;
+    updates_.take_snapshot();
+  }
+
+  // Exact gradient of j when its bound reaches `cutoff`; false when screened out.
+  bool needs_exact_gradient(Eigen::Index j, double cutoff, double residual_change) {
+    if (Updates::exact_gradients_are_free) {
+      state_.gradient[j] = updates_.gradient(j);
+      return std::abs(state_.gradient[j]) >= cutoff;
+    }
+    if (gradient_bound(j, residual_change) < cutoff) return false;
+    state_.gradient[j] = updates_.gradient(j);
+    ++n_exact_gradients_;
+    return std::abs(state_.gradient[j]) >= cutoff;
   }
 
   bool pmax_exceeded() const {
@@ -193,11 +218,14 @@ class GaussianPath {
     const Eigen::Index p = x_.cols();
     std::vector<char> in_working_set(p, 0);
     std::vector<Eigen::Index> working_set;
+    n_exact_gradients_ = 0;
+    double residual_change = updates_.distance_from_snapshot();
     for (Eigen::Index j = 0; j < p; ++j) {
       if (!usable_[j]) continue;
-      const bool keep = state_.in_active_set[j] || !penalty_.is_penalized(j) ||
-                        std::abs(state_.gradient[j]) >=
-                            penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
+      const bool keep =
+          state_.in_active_set[j] || !penalty_.is_penalized(j) ||
+          needs_exact_gradient(j, penalty_.strong_rule_cutoff(lambda, previous_lambda, j),
+                               residual_change);
       if (keep) {
         in_working_set[j] = 1;
         working_set.push_back(j);
@@ -218,16 +246,24 @@ class GaussianPath {
                        options_.max_passes_per_lambda - total.n_passes);
       total.n_passes += outcome.n_passes;
       total.status = outcome.status;
-      compute_gradients(in_working_set);
       if (outcome.status != LambdaStatus::converged) return total;
+      updates_.prepare_full_gradient();
+      residual_change = updates_.distance_from_snapshot();
       bool violated = false;
       for (Eigen::Index j = 0; j < p; ++j) {
         if (!usable_[j] || in_working_set[j]) continue;
+        if (!needs_exact_gradient(j, penalty_.kkt_cutoff(lambda, j), residual_change)) continue;
         if (penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j)) {
           in_working_set[j] = 1;
           working_set.push_back(j);
           violated = true;
         }
+      }
+      // Once the bounds have loosened so far that many gradients are computed
+      // anyway, start again from fresh exact gradients.
+      if (8 * n_exact_gradients_ > static_cast<long>(p)) {
+        take_snapshot();
+        n_exact_gradients_ = 0;
       }
       if (!violated) return total;
       if (total.n_passes >= options_.max_passes_per_lambda) {
@@ -279,6 +315,8 @@ class GaussianPath {
   std::vector<char> usable_;
   double tolerance_ = 0.0;
   double relative_tolerance_ = 0.0;
+  Eigen::VectorXd snapshot_gradient_;
+  long n_exact_gradients_ = 0;
 };
 
 // Fit the Gaussian elastic-net path, choosing naive or covariance updates.

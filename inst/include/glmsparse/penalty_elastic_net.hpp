@@ -53,11 +53,16 @@ class ElasticNet {
     return alpha_ * penalty_factor_[j] * (2.0 * lambda - previous_lambda);
   }
 
+  // A coordinate at zero whose gradient is at most this in absolute value
+  // satisfies the KKT conditions.
+  double kkt_cutoff(double lambda, Eigen::Index j) const {
+    return lambda * alpha_ * penalty_factor_[j];
+  }
+
   // Does a coordinate sitting at zero with gradient g violate optimality?
   // True exactly when the update from zero would move it.
   bool violates_kkt_at_zero(double g, double lambda, Eigen::Index j) const {
-    const double l1 = lambda * alpha_ * penalty_factor_[j];
-    if (std::abs(g) <= l1) return false;
+    if (std::abs(g) <= kkt_cutoff(lambda, j)) return false;
     return g > 0.0 ? upper_[j] > 0.0 : lower_[j] < 0.0;
   }
 
