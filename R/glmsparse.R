@@ -37,11 +37,13 @@
 #' @param standardize Whether to standardize the columns of `x` for the fit.
 #'   Coefficients are always returned on the original scale.
 #' @param intercept Whether to fit an intercept.
-#' @param thresh Convergence threshold for coordinate descent: a pass is
-#'   converged when the largest weighted squared change of a coefficient is
-#'   below `thresh` times the null deviance (glmnet's criterion). glmsparse
-#'   applies it with an extra factor of 0.1, so its default solutions are at
-#'   least as accurate as glmnet's.
+#' @param thresh Convergence threshold for coordinate descent. A lambda is
+#'   solved when a pass changes no coefficient by more than glmnet's
+#'   criterion (largest weighted squared change below `thresh` times the null
+#'   deviance), applied with an extra factor of 0.1, and the objective still
+#'   to be gained, extrapolated from the last passes, is below `thresh` times
+#'   the objective. The default solutions are therefore more accurate than
+#'   glmnet's, notably on ill-conditioned problems with p > n.
 #' @param dfmax Stop the path once the number of nonzero coefficients exceeds
 #'   `dfmax`.
 #' @param pmax Maximum number of variables ever nonzero; the path stops before

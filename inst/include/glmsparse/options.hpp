@@ -11,9 +11,10 @@ struct FitOptions {
   double alpha = 1.0;
   bool standardize = true;
   bool intercept = true;
-  // Convergence: a pass is converged when max_j v_j * (change in b_j)^2 is
-  // below thresh times the null deviance (glmnet's criterion) times
-  // thresh_factor, which makes the default tighter than glmnet's.
+  // Convergence at a lambda: a pass moves no coefficient by more than
+  // max_j v_j * (change in b_j)^2 < thresh * thresh_factor * null deviance
+  // (glmnet's criterion, made tighter), and the objective still to be gained,
+  // extrapolated from the last passes, is below thresh times the objective.
   double thresh = 1e-7;
   double thresh_factor = 0.01;
   int max_passes_per_lambda = 100000;

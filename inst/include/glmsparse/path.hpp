@@ -123,6 +123,7 @@ class GaussianPath {
       reported_lambdas = grid.user_lambda;
     }
     result.n_lambda_requested = static_cast<int>(lambdas.size());
+    if (lambdas.empty()) return result;
 
     double previous_lambda = lambdas.front();
     double previous_dev_ratio = 0.0;
@@ -236,8 +237,9 @@ class GaussianPath {
     // objective at this lambda), so small objectives deep in a p > n path are
     // still solved to a small relative error.
     const double objective_bound = state_.rss + 2.0 * lambda * state_.penalty_total;
+    const double null_rss = datafit_.null_working_rss();
     const double tolerance =
-        tolerance_ * std::min(1.0, objective_bound / datafit_.null_working_rss());
+        null_rss > 0.0 ? tolerance_ * std::min(1.0, objective_bound / null_rss) : tolerance_;
     SolveOutcome total;
     while (true) {
       updates_.prepare(working_set);
