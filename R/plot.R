@@ -38,9 +38,12 @@ plot.glmsparse <- function(x, xvar = c("norm", "lambda", "dev"), label = FALSE, 
   df_at_ticks <- x$df[vapply(ticks, function(t) which.min(abs(position - t)), integer(1))]
   graphics::axis(3, at = ticks, labels = df_at_ticks, tick = FALSE, line = 0)
   if (label) {
-    end <- if (xvar == "lambda") which.min(position) else which.max(position)
+    # Labels go beside the end of the path where the model is largest: the
+    # left for log lambda, the right otherwise, outside the curves.
+    at_left <- xvar == "lambda"
+    end <- if (at_left) which.min(position) else which.max(position)
     graphics::text(position[end], paths[end, ], labels = rownames(beta)[shown],
-                   pos = 4, cex = 0.6, xpd = TRUE)
+                   pos = if (at_left) 2 else 4, cex = 0.6, xpd = TRUE)
   }
   invisible(x)
 }
