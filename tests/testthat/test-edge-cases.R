@@ -66,3 +66,25 @@ test_that("trace.it = 1 shows a progress bar", {
   output <- capture.output(fit <- glmsparse(data$x, data$y, nlambda = 10, trace.it = 1))
   expect_true(any(grepl("100%", output)))
 })
+
+test_that("integer and logical matrices are accepted as numeric", {
+  data <- simulate_gaussian(60, 5, seed = 59)
+  integer_x <- matrix(as.integer(round(data$x * 3)), 60)
+  fit_integer <- glmsparse(integer_x, data$y, nlambda = 10)
+  fit_double <- glmsparse(integer_x * 1.0, data$y, nlambda = 10)
+  expect_equal(fit_integer$beta, fit_double$beta)
+  logical_x <- data$x > 0
+  expect_equal(glmsparse(logical_x, data$y, nlambda = 10)$beta,
+               glmsparse(logical_x * 1.0, data$y, nlambda = 10)$beta)
+})
+
+test_that("a dense or sparse x is read in place, not copied", {
+  skip_if_not_installed("bench")
+  skip_if_not(capabilities("profmem"))
+  data <- simulate_gaussian(4000, 250, seed = 60)
+  dense_allocated <- sum(bench::bench_memory(glmsparse(data$x, data$y, nlambda = 20))$mem_alloc)
+  expect_lt(as.numeric(dense_allocated), as.numeric(object.size(data$x)) / 10)
+  sparse <- Matrix::rsparsematrix(4000, 2000, density = 0.05)
+  sparse_allocated <- sum(bench::bench_memory(glmsparse(sparse, data$y, nlambda = 20))$mem_alloc)
+  expect_lt(as.numeric(sparse_allocated), as.numeric(object.size(sparse)) / 4)
+})
