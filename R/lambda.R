@@ -1,9 +1,4 @@
-# Lambda bookkeeping shared by fitting, coef and predict.
-
-# Default lambda.min.ratio of glmnet: 1e-4 when n > p, else 1e-2.
-default_lambda_min_ratio <- function(nobs, nvars) {
-  if (nobs > nvars) 1e-4 else 1e-2
-}
+# Lambda bookkeeping shared by coef and predict.
 
 # Linear interpolation of path columns at new lambda values `s`, as glmnet's
 # lambda.interp: on the lambda scale, clamped to the fitted range.
