@@ -79,6 +79,7 @@ class GaussianPath {
     state_.rss = datafit_.null_working_rss();
     for (Eigen::Index j = 0; j < x.cols(); ++j)
       usable_.push_back(!data.excluded[j] && !columns_.is_constant[j]);
+    gradient_residual_version_.assign(x.cols(), -1);
   }
 
   PathResult run(const LambdaGrid& grid) {
@@ -188,13 +189,22 @@ class GaussianPath {
     return std::abs(snapshot_gradient_[j]) + std::sqrt(state_.curvature[j]) * residual_change;
   }
 
+  // Exact gradients of every variable at the current residual; those
+  // already computed since the residual last changed are reused.
   void take_snapshot() {
     updates_.prepare_full_gradient();
     const Eigen::Index p = x_.cols();
     for (Eigen::Index j = 0; j < p; ++j)
-      if (usable_[j]) state_.gradient[j] = updates_.gradient(j);
+      if (usable_[j] && !gradient_is_current(j)) {
+        state_.gradient[j] = updates_.gradient(j);
+        gradient_residual_version_[j] = residual_version_;
+      }
     snapshot_gradient_ = state_.gradient;
     updates_.take_snapshot();
+  }
+
+  bool gradient_is_current(Eigen::Index j) const {
+    return gradient_residual_version_[j] == residual_version_;
   }
 
   // Exact gradient of j when its bound reaches `cutoff`; false when screened out.
@@ -203,9 +213,12 @@ class GaussianPath {
       state_.gradient[j] = updates_.gradient(j);
       return std::abs(state_.gradient[j]) >= cutoff;
     }
-    if (gradient_bound(j, residual_change) < cutoff) return false;
-    state_.gradient[j] = updates_.gradient(j);
-    ++n_exact_gradients_;
+    if (!gradient_is_current(j)) {
+      if (gradient_bound(j, residual_change) < cutoff) return false;
+      state_.gradient[j] = updates_.gradient(j);
+      gradient_residual_version_[j] = residual_version_;
+      ++n_exact_gradients_;
+    }
     return std::abs(state_.gradient[j]) >= cutoff;
   }
 
@@ -248,6 +261,7 @@ class GaussianPath {
                        options_.max_passes_per_lambda - total.n_passes);
       total.n_passes += outcome.n_passes;
       total.status = outcome.status;
+      ++residual_version_;  // every stored gradient is now out of date
       if (outcome.status != LambdaStatus::converged) return total;
       updates_.prepare_full_gradient();
       residual_change = updates_.distance_from_snapshot();
@@ -318,6 +332,9 @@ class GaussianPath {
   double tolerance_ = 0.0;
   double relative_tolerance_ = 0.0;
   Eigen::VectorXd snapshot_gradient_;
+  // Gradients computed at the current residual carry its version number.
+  std::vector<long> gradient_residual_version_;
+  long residual_version_ = 0;
   long n_exact_gradients_ = 0;
 };
 
