@@ -33,8 +33,7 @@ Rcpp::List to_list(const glmsparse::PathResult& r) {
       Rcpp::Named("beta_x") = r.beta_value, Rcpp::Named("df") = r.df,
       Rcpp::Named("dev_ratio") = r.dev_ratio, Rcpp::Named("npasses") = r.n_passes,
       Rcpp::Named("status") = status, Rcpp::Named("nulldev") = r.null_deviance,
-      Rcpp::Named("stop") = static_cast<int>(r.stop),
-      Rcpp::Named("n_lambda_requested") = r.n_lambda_requested);
+      Rcpp::Named("stop") = static_cast<int>(r.stop));
 }
 
 }  // namespace

@@ -63,7 +63,6 @@ struct PathResult {
   std::vector<LambdaStatus> status;
   double null_deviance = 0.0;
   PathStop stop = PathStop::completed;
-  int n_lambda_requested = 0;
 };
 
 }  // namespace glmsparse

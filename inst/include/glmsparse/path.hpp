@@ -123,7 +123,6 @@ class GaussianPath {
       for (double l : grid.user_lambda) lambdas.push_back(l / y_scale);
       reported_lambdas = grid.user_lambda;
     }
-    result.n_lambda_requested = static_cast<int>(lambdas.size());
     if (lambdas.empty()) return result;
 
     double previous_lambda = lambdas.front();
