@@ -55,6 +55,11 @@
 #'   `ncol(x)`); `lower.limits <= 0 <= upper.limits`.
 #' @param maxit Maximum number of passes over the data for each lambda.
 #' @param trace.it If 1, show a progress bar over the lambdas.
+#' @param nthreads Number of threads for the parts of the fit that run in
+#'   parallel (at present, the covariance matrix used for tall dense `x`).
+#'   The default, `NULL`, uses [RcppParallel::defaultNumThreads()], which
+#'   follows [RcppParallel::setThreadOptions()]. The result does not depend
+#'   on the number of threads, bit for bit.
 #' @param ... Not used; reserved for future arguments.
 #'
 #' @return An object of class `c("gsgaussian", "glmsparse")` with glmnet's
@@ -76,7 +81,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       thresh = 1e-7, dfmax = nvars + 1,
                       pmax = min(dfmax * 2 + 20, nvars), exclude = NULL,
                       penalty.factor = rep(1, nvars), lower.limits = -Inf,
-                      upper.limits = Inf, maxit = 100000L, trace.it = 0, ...) {
+                      upper.limits = Inf, maxit = 100000L, trace.it = 0,
+                      nthreads = NULL, ...) {
   this.call <- match.call()
   family <- check_family(family)
   x <- check_x(x)
@@ -101,6 +107,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   dfmax <- check_number(dfmax, "dfmax", 0, integer = TRUE)
   pmax <- check_number(pmax, "pmax", 0, integer = TRUE)
   trace.it <- check_number(trace.it, "trace.it", 0)
+  nthreads <- check_nthreads(nthreads)
   penalty.factor <- check_penalty_factor(penalty.factor, nvars)
   limits <- check_limits(lower.limits, upper.limits, nvars)
   exclude <- check_exclude(exclude, nvars)
@@ -118,7 +125,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   thresh = thresh, thresh_factor = 0.1, maxit = as.integer(min(maxit, .Machine$integer.max)),
                   dfmax = as.integer(min(dfmax, .Machine$integer.max)),
                   pmax = as.integer(min(pmax, .Machine$integer.max)),
-                  early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L)
+                  early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
+                  support_solves = TRUE, n_threads = nthreads)
   progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
   raw <- fit_gaussian_path_cpp(
     x, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,

@@ -113,3 +113,9 @@ check_family <- function(family) {
   }
   family
 }
+
+# Threads: a whole number >= 1; NULL means RcppParallel's default.
+check_nthreads <- function(nthreads) {
+  if (is.null(nthreads)) return(as.integer(RcppParallel::defaultNumThreads()))
+  as.integer(check_number(nthreads, "nthreads", 1, .Machine$integer.max, integer = TRUE))
+}

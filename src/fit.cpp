@@ -70,6 +70,8 @@ Rcpp::List fit_gaussian_path_cpp(SEXP x, Rcpp::NumericVector y, Rcpp::NumericVec
   options.max_dev_ratio = Rcpp::as<double>(control["devmax"]);
   options.min_lambdas_before_stop = Rcpp::as<int>(control["mnlam"]);
   options.use_gram = Rcpp::as<int>(control["use_gram"]);
+  options.support_solves = Rcpp::as<bool>(control["support_solves"]);
+  options.n_threads = Rcpp::as<int>(control["n_threads"]);
 
   glmsparse::LambdaGrid grid;
   grid.user_lambda.assign(lambda.begin(), lambda.end());

@@ -409,3 +409,32 @@ TEST_CASE("A long user lambda grid is returned bit for bit", "[path]") {
   }
   CHECK(n_different == 0);
 }
+
+TEST_CASE("Solves on the support and plain coordinate descent give the same path", "[path][support]") {
+  std::mt19937 rng(9);
+  for (const Setting& setting : kSettings) {
+    const Problem problem = random_problem(rng, setting);
+    for (int use_gram : {0, 1}) {
+      INFO(describe(setting) << " use_gram=" << use_gram);
+      FitOptions with = options_for(setting, use_gram, 1e-15);
+      FitOptions without = with;
+      without.support_solves = false;
+      check_same_path(problem.x, fit_dense(problem, with, default_grid(setting)),
+                      fit_dense(problem, without, default_grid(setting)));
+    }
+  }
+}
+
+TEST_CASE("The path is the same bit for bit for any number of threads", "[path][threads]") {
+  std::mt19937 rng(10);
+  // Tall enough that the Gram columns are computed in several pieces.
+  const Setting setting{400, 300, true, true, true, true, 1.0};
+  const Problem problem = random_problem(rng, setting);
+  FitOptions options = options_for(setting, 1);
+  const PathResult one = fit_dense(problem, options, default_grid(setting));
+  options.n_threads = 3;
+  const PathResult three = fit_dense(problem, options, default_grid(setting));
+  CHECK(one.beta_value == three.beta_value);
+  CHECK(one.beta_row == three.beta_row);
+  CHECK(one.intercept == three.intercept);
+}

@@ -10,11 +10,13 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
+#include <cstdlib>
 
 #include <Eigen/Dense>
 
 #include "monitor.hpp"
 #include "options.hpp"
+#include "support_newton.hpp"
 
 namespace glmsparse {
 
@@ -42,8 +44,11 @@ struct SolveOutcome {
 template <class Updates, class Penalty>
 class CoordinateDescent {
  public:
-  CoordinateDescent(Updates& updates, const Penalty& penalty, Monitor& monitor)
-      : updates_(updates), penalty_(penalty), monitor_(monitor) {}
+  // `support_factor`, when given, enables exact solves on the support once
+  // coordinate descent is slow to converge (see support_newton.hpp).
+  CoordinateDescent(Updates& updates, const Penalty& penalty, Monitor& monitor,
+                    SupportFactor* support_factor = nullptr)
+      : updates_(updates), penalty_(penalty), monitor_(monitor), support_factor_(support_factor) {}
 
   // Converged when a full pass moves no coefficient by more than
   // `tolerance` (glmnet's criterion) and, in addition, the objective still to
@@ -61,6 +66,24 @@ class CoordinateDescent {
     AndersonHistory history;
     auto count_pass = [&]() {
       if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
+    };
+    // Once the support has stopped changing, an exact solve on it usually
+    // finishes the job; coordinate descent then only has to confirm it.
+    bool support_solve_failed = false;
+    auto maybe_solve_on_support = [&]() {
+      if (support_factor_ == nullptr || support_solve_failed ||
+          outcome.n_passes < passes_before_support_solve ||
+          support_changes_ > support_changes_tolerated)
+        return;
+      count_pass();
+      const SupportStep step = solve_on_support(lambda, state);
+      if (step == SupportStep::failed) {
+        support_solve_failed = true;
+        return;
+      }
+      if (step == SupportStep::no_gain) return;
+      progress = ProgressEstimate();
+      history.clear();
     };
     auto maybe_extrapolate = [&]() {
       if (!history.record(state.active_set, state.coefficients)) return;
@@ -82,6 +105,7 @@ class CoordinateDescent {
         count_pass();
         if (outcome.n_passes >= max_passes) break;
         if (active_change < tolerance && progress.settled(relative_tolerance, state, lambda)) break;
+        maybe_solve_on_support();
         maybe_extrapolate();
       }
       if (outcome.n_passes >= max_passes) break;
@@ -91,6 +115,118 @@ class CoordinateDescent {
   }
 
  private:
+  // Solves on the support start after this many passes at a lambda, once a
+  // pass changes at most this many coefficients from or to zero.
+  static constexpr int passes_before_support_solve = 4;
+  static constexpr int support_changes_tolerated = 3;
+  static constexpr int max_support_segments = 200;
+
+  enum class SupportStep { failed, no_gain, moved };
+
+  // Minimises the objective over the nonzero coefficients with their signs
+  // fixed by a primal active-set walk: solve for the minimiser on the
+  // support, move towards it until the first coefficient reaches zero or its
+  // bound, fix that one there, drop it from the support and solve again,
+  // until a step completes. Along each segment the objective is the
+  // sign-fixed quadratic, so it only decreases. After a partial step t the
+  // remaining Newton right-hand side is exactly (1 - t) times the old one, so
+  // the walk costs O(|S|^2) per segment and no inner products.
+  SupportStep solve_on_support(double lambda, CoordinateState& state) {
+    std::vector<Eigen::Index> support;
+    for (Eigen::Index j : state.active_set) {
+      const double b = state.coefficients[j];
+      if (b != 0.0 && penalty_.strictly_within_limits(b, j)) support.push_back(j);
+    }
+    if (support.empty()) return SupportStep::no_gain;
+    const double alpha = penalty_.alpha();
+    auto cross_products = [this](Eigen::Index j, const std::vector<Eigen::Index>& members,
+                                 Eigen::VectorXd& out) {
+      updates_.cross_products(j, members, out);
+    };
+    auto penalty_factor = [this](Eigen::Index j) { return penalty_.penalty_factor(j); };
+    if (!support_factor_->factorize(support, lambda * (1.0 - alpha), state.curvature,
+                                    penalty_factor, cross_products))
+      return SupportStep::failed;
+    const auto& members = support_factor_->members();
+    Eigen::Index m = support_factor_->size();
+    // rhs: minus the gradient of the smooth objective on the support.
+    Eigen::VectorXd rhs(m), b(m);
+    for (Eigen::Index k = 0; k < m; ++k) {
+      const Eigen::Index j = members[static_cast<std::size_t>(k)];
+      b[k] = state.coefficients[j];
+      const double g = updates_.gradient(j);
+      state.gradient[j] = g;
+      rhs[k] = g - lambda * penalty_.penalty_factor(j) *
+                       (alpha * (b[k] > 0.0 ? 1.0 : -1.0) + (1.0 - alpha) * b[k]);
+    }
+    std::vector<Eigen::Index> moved = members;  // every coordinate the walk may change
+    std::vector<Eigen::Index> fixed;            // left the support, with their final values
+    std::vector<double> fixed_value;
+    Eigen::VectorXd step;
+    for (int segment = 0;; ++segment) {
+      if (segment == max_support_segments || m == 0) break;
+      step = rhs.head(m);  // entries past m belong to dropped members
+      support_factor_->solve(step);
+      double fraction = 1.0;
+      Eigen::Index blocking = -1;
+      double blocking_value = 0.0;
+      auto limit_step = [&](Eigen::Index k, double distance, double value) {
+        const double candidate = distance / step[k];
+        if (candidate < fraction) {
+          fraction = std::max(candidate, 0.0);
+          blocking = k;
+          blocking_value = value;
+        }
+      };
+      for (Eigen::Index k = 0; k < m; ++k) {
+        const Eigen::Index j = members[static_cast<std::size_t>(k)];
+        const double end = b[k] + step[k];
+        if (penalty_.is_penalized(j) && end * b[k] < 0.0) limit_step(k, -b[k], 0.0);
+        if (end > penalty_.upper(j)) limit_step(k, penalty_.upper(j) - b[k], penalty_.upper(j));
+        if (end < penalty_.lower(j)) limit_step(k, penalty_.lower(j) - b[k], penalty_.lower(j));
+      }
+      b.head(m) += fraction * step;
+      if (!b.head(m).allFinite()) return SupportStep::failed;
+      if (blocking < 0) break;
+      rhs.head(m) *= 1.0 - fraction;
+      fixed.push_back(members[static_cast<std::size_t>(blocking)]);
+      fixed_value.push_back(blocking_value);
+      remove_entry(b, blocking, m);
+      remove_entry(rhs, blocking, m);
+      support_factor_->remove_member(blocking);
+      --m;
+    }
+    Eigen::VectorXd current(static_cast<Eigen::Index>(moved.size()));
+    for (std::size_t k = 0; k < moved.size(); ++k)
+      current[static_cast<Eigen::Index>(k)] = state.coefficients[moved[k]];
+    // Targets: the walk's end point for members, the fixed values for the rest.
+    Eigen::VectorXd target = current;
+    std::vector<Eigen::Index> index_of(0);
+    {
+      std::vector<std::pair<Eigen::Index, double>> final_values;
+      for (Eigen::Index k = 0; k < m; ++k)
+        final_values.emplace_back(members[static_cast<std::size_t>(k)], b[k]);
+      for (std::size_t f = 0; f < fixed.size(); ++f)
+        final_values.emplace_back(fixed[f], fixed_value[f]);
+      std::sort(final_values.begin(), final_values.end());
+      for (std::size_t k = 0; k < moved.size(); ++k) {
+        const auto it = std::lower_bound(final_values.begin(), final_values.end(),
+                                         std::make_pair(moved[k], -HUGE_VAL));
+        target[static_cast<Eigen::Index>(k)] = it->second;
+      }
+    }
+    const double before = 0.5 * state.rss + lambda * state.penalty_total;
+    move_to(moved, target, state);
+    const double after = 0.5 * state.rss + lambda * state.penalty_total;
+    if (after < before) return SupportStep::moved;
+    move_to(moved, current, state);
+    return SupportStep::no_gain;
+  }
+
+  static void remove_entry(Eigen::VectorXd& v, Eigen::Index k, Eigen::Index size) {
+    for (Eigen::Index r = k; r + 1 < size; ++r) v[r] = v[r + 1];
+  }
+
   // The last `depth + 1` iterates of the active coefficients.
   class AndersonHistory {
    public:
@@ -126,12 +262,12 @@ class CoordinateDescent {
     int count_ = 0;
   };
 
-  // Moves the active coefficients to `target` one coordinate at a time,
+  // Moves the listed coefficients to `target` one coordinate at a time,
   // keeping the residual, rss and penalty exact.
-  void move_to(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& target,
+  void move_to(const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
                CoordinateState& state) {
-    for (std::size_t k = 0; k < active_set.size(); ++k) {
-      const Eigen::Index j = active_set[k];
+    for (std::size_t k = 0; k < coordinates.size(); ++k) {
+      const Eigen::Index j = coordinates[k];
       const double old_value = state.coefficients[j];
       const double delta = target[static_cast<Eigen::Index>(k)] - old_value;
       if (delta == 0.0) continue;
@@ -193,6 +329,7 @@ class CoordinateDescent {
               CoordinateState& state, ProgressEstimate& progress) {
     double max_change = 0.0;
     double decrease = 0.0;
+    support_changes_ = 0;
     // Indexing, not iterators: the active set may grow during the sweep.
     const std::size_t n_coordinates = coordinates.size();
     for (std::size_t k = 0; k < n_coordinates; ++k) {
@@ -203,6 +340,7 @@ class CoordinateDescent {
       const double new_value = penalty_.threshold(g + v * old_value, v, lambda, j);
       state.gradient[j] = g;
       if (new_value == old_value) continue;
+      if ((old_value == 0.0) != (new_value == 0.0)) ++support_changes_;
       const double delta = new_value - old_value;
       state.gradient[j] = g - delta * v;
       updates_.update(j, delta);
@@ -226,6 +364,9 @@ class CoordinateDescent {
   Updates& updates_;
   const Penalty& penalty_;
   Monitor& monitor_;
+  SupportFactor* support_factor_;
+  int support_changes_ = 0;
+  double last_fraction_ = -1;  // coefficients that became or left zero in the last pass
 };
 
 }  // namespace glmsparse

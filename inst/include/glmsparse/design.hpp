@@ -35,6 +35,29 @@ class Standardization {
   VectorXd inv_scale_;
 };
 
+// Turns raw weighted cross products raw_k = sum_i w_i x_ik x_ij (weights
+// summing to 1) into those of the standardized columns,
+//
+//   <x~_k, w o x~_j> = (raw_k - m_k c_j - m_j c_k + m_k m_j) / (s_k s_j),
+//
+// with c the weighted column sums, m the centres and s the scales, for the
+// variables k listed in `rows` (all variables when `rows` is empty).
+template <class Rows>
+void standardize_cross_products(const Standardization& standardization,
+                                const VectorXd& column_weighted_sum, Index j, const Rows& rows,
+                                VectorXd& raw) {
+  const double m_j = standardization.center(j);
+  const double c_j = column_weighted_sum[j];
+  const double inv_s_j = standardization.inv_scale(j);
+  const Index size = raw.size();
+  for (Index r = 0; r < size; ++r) {
+    const Index k = rows.empty() ? r : static_cast<Index>(rows[static_cast<std::size_t>(r)]);
+    const double m_k = standardization.center(k);
+    raw[r] = (raw[r] - m_k * c_j - m_j * column_weighted_sum[k] + m_k * m_j) *
+             standardization.inv_scale(k) * inv_s_j;
+  }
+}
+
 class DenseDesign {
  public:
   using Matrix = Eigen::Map<const Eigen::MatrixXd>;

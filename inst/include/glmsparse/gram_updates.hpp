@@ -10,12 +10,14 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "design.hpp"
+#include "parallel.hpp"
 
 namespace glmsparse {
 
@@ -36,8 +38,9 @@ class GramUpdates {
 
   GramUpdates(const Design& x, const Eigen::VectorXd& weights,
               const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
-              bool /*intercept*/)
+              bool /*intercept*/, int n_threads = 1)
       : x_(x),
+        n_threads_(n_threads),
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),
         slot_(x.cols(), -1),
@@ -59,12 +62,50 @@ class GramUpdates {
     std::vector<Eigen::Index> missing;
     for (Eigen::Index j : working_set)
       if (slot_[j] < 0) missing.push_back(j);
-    if (!missing.empty()) add_columns(missing);
+    if (missing.empty()) return;
+    add_likely_entrants(missing);
+    add_columns(missing);
   }
 
   void prepare_full_gradient() { ensure_initial_gradient(); }
 
+  // out_k = G_{members[k], j}, read from the stored Gram columns.
+  void cross_products(Eigen::Index j, const std::vector<Eigen::Index>& members,
+                      Eigen::VectorXd& out) {
+    if (slot_[j] < 0) add_columns({j});
+    const auto column = gram_.col(slot_[j]);
+    out.resize(static_cast<Eigen::Index>(members.size()));
+    for (std::size_t k = 0; k < members.size(); ++k)
+      out[static_cast<Eigen::Index>(k)] = column[members[k]];
+  }
+
  private:
+  // Matrix products over a few columns are dominated by packing X, so the
+  // columns are computed in wider batches: the batch is padded with the
+  // variables most likely to enter next (largest |gradient|) to at least half
+  // the columns held so far. The geometric growth bounds the columns never
+  // used to about half of those used.
+  void add_likely_entrants(std::vector<Eigen::Index>& missing) {
+    constexpr Eigen::Index minimum_batch = 32;
+    const Eigen::Index p = x_.cols();
+    const Eigen::Index wanted = std::min<Eigen::Index>(
+        p - n_slots_, std::max<Eigen::Index>(minimum_batch, n_slots_ / 2));
+    const auto n_missing = static_cast<Eigen::Index>(missing.size());
+    if (n_missing >= wanted) return;
+    ensure_initial_gradient();
+    std::vector<char> chosen(p, 0);
+    for (Eigen::Index j : missing) chosen[j] = 1;
+    std::vector<Eigen::Index> candidates;
+    for (Eigen::Index k = 0; k < p; ++k)
+      if (slot_[k] < 0 && !chosen[k]) candidates.push_back(k);
+    const auto extra = std::min<std::size_t>(candidates.size(), wanted - n_missing);
+    std::partial_sort(candidates.begin(), candidates.begin() + extra, candidates.end(),
+                      [this](Eigen::Index a, Eigen::Index b) {
+                        return std::abs(gradient_[a]) > std::abs(gradient_[b]);
+                      });
+    missing.insert(missing.end(), candidates.begin(), candidates.begin() + extra);
+  }
+
   // The gradient at b = 0 depends on the standardization, which the path sets
   // after constructing this object, so it is computed on first use.
   void ensure_initial_gradient() const {
@@ -86,33 +127,59 @@ class GramUpdates {
       gram_.conservativeResize(p, capacity);
     }
     const auto& standardization = x_.standardization();
-    constexpr std::size_t block = 64;
+    constexpr std::size_t block = 256;
     Eigen::MatrixXd cross;
     for (std::size_t start = 0; start < columns.size(); start += block) {
       const std::size_t stop = std::min(columns.size(), start + block);
-      raw_cross_products(columns, start, stop, cross);
+      // G is symmetric: entries against variables that already have a column
+      // are read from it, so only the other rows need inner products. Over a
+      // path this halves the cost of the Gram matrix.
+      const Eigen::Index first_new_slot = n_slots_;
+      const std::vector<RowRun> runs = rows_without_columns();
+      raw_cross_products(columns, start, stop, runs, cross);
       for (std::size_t b = start; b < stop; ++b) {
         const Eigen::Index j = columns[b];
         const Eigen::Index slot = n_slots_++;
         slot_[j] = slot;
-        const double m_j = standardization.center(j);
-        const double c_j = column_weighted_sum_[j];
-        auto column = gram_.col(slot);
-        column = cross.col(b - start) - standardization.centers() * c_j -
-                 column_weighted_sum_ * m_j;
-        column.array() += standardization.centers().array() * m_j;
-        column.array() *= standardization.inv_scales().array() * standardization.inv_scale(j);
+        Eigen::VectorXd column = cross.col(static_cast<Eigen::Index>(b - start));
+        standardize_cross_products(standardization, column_weighted_sum_, j, all_rows_, column);
+        for (Eigen::Index k = 0; k < p; ++k)
+          if (slot_[k] >= 0 && slot_[k] < first_new_slot) column[k] = gram_(j, slot_[k]);
+        gram_.col(slot) = column;
       }
     }
   }
 
-  // cross.col(b - start) = X' (w o x_{columns[b]}) for b in [start, stop).
+  // Ranges [begin, end) of variables, covering every variable without a Gram
+  // column. Short gaps are bridged: one longer matrix product beats two.
+  struct RowRun {
+    Eigen::Index begin, end;
+  };
+  std::vector<RowRun> rows_without_columns() const {
+    constexpr Eigen::Index bridged_gap = 32;
+    std::vector<RowRun> runs;
+    const Eigen::Index p = x_.cols();
+    for (Eigen::Index k = 0; k < p; ++k) {
+      if (slot_[k] >= 0) continue;
+      if (!runs.empty() && k - runs.back().end <= bridged_gap)
+        runs.back().end = k + 1;
+      else
+        runs.push_back({k, k + 1});
+    }
+    return runs;
+  }
+
+  // cross(k, b - start) = <x_k, w o x_{columns[b]}> for b in [start, stop) and
+  // k in the runs; other rows are left unset.
   void raw_cross_products(const std::vector<Eigen::Index>& columns, std::size_t start,
-                          std::size_t stop, Eigen::MatrixXd& cross) const;
+                          std::size_t stop, const std::vector<RowRun>& runs,
+                          Eigen::MatrixXd& cross) const;
 
   const Design& x_;
+  int n_threads_;  // for computing Gram columns
   const Eigen::VectorXd& weights_;
   const Eigen::VectorXd& column_weighted_sum_;
+  const std::vector<Eigen::Index> all_rows_;  // empty: standardize every row
   std::vector<Eigen::Index> slot_;
   Eigen::MatrixXd gram_;
   Eigen::Index n_slots_ = 0;
@@ -124,25 +191,40 @@ class GramUpdates {
 template <>
 inline void GramUpdates<DenseDesign>::raw_cross_products(
     const std::vector<Eigen::Index>& columns, std::size_t start, std::size_t stop,
-    Eigen::MatrixXd& cross) const {
+    const std::vector<RowRun>& runs, Eigen::MatrixXd& cross) const {
   const Eigen::Index n = x_.rows();
-  Eigen::MatrixXd weighted_block(n, static_cast<Eigen::Index>(stop - start));
+  const auto width = static_cast<Eigen::Index>(stop - start);
+  Eigen::MatrixXd weighted_block(n, width);
   for (std::size_t b = start; b < stop; ++b)
-    weighted_block.col(b - start) = x_.matrix().col(columns[b]).cwiseProduct(weights_);
-  cross.noalias() = x_.matrix().transpose() * weighted_block;
+    weighted_block.col(static_cast<Eigen::Index>(b - start)) =
+        x_.matrix().col(columns[b]).cwiseProduct(weights_);
+  cross.resize(x_.cols(), width);
+  // Fixed-size pieces of rows, shared out among the threads.
+  constexpr Eigen::Index piece_rows = 128;
+  std::vector<RowRun> pieces;
+  for (const RowRun& run : runs)
+    for (Eigen::Index begin = run.begin; begin < run.end; begin += piece_rows)
+      pieces.push_back({begin, std::min(run.end, begin + piece_rows)});
+  parallel_for_chunks(n_threads_, static_cast<Eigen::Index>(pieces.size()), [&](Eigen::Index c) {
+    const RowRun& piece = pieces[static_cast<std::size_t>(c)];
+    cross.middleRows(piece.begin, piece.end - piece.begin).noalias() =
+        x_.matrix().middleCols(piece.begin, piece.end - piece.begin).transpose() *
+        weighted_block;
+  });
 }
 
 template <>
 inline void GramUpdates<SparseDesign>::raw_cross_products(
     const std::vector<Eigen::Index>& columns, std::size_t start, std::size_t stop,
-    Eigen::MatrixXd& cross) const {
-  const Eigen::Index p = x_.cols();
-  cross.resize(p, static_cast<Eigen::Index>(stop - start));
+    const std::vector<RowRun>& runs, Eigen::MatrixXd& cross) const {
+  cross.resize(x_.cols(), static_cast<Eigen::Index>(stop - start));
   Eigen::VectorXd weighted_column(x_.rows());
   for (std::size_t b = start; b < stop; ++b) {
     weighted_column.setZero();
     x_.raw_weighted_axpy(columns[b], 1.0, weights_, weighted_column);
-    for (Eigen::Index k = 0; k < p; ++k) cross(k, b - start) = x_.raw_dot(k, weighted_column);
+    for (const RowRun& run : runs)
+      for (Eigen::Index k = run.begin; k < run.end; ++k)
+        cross(k, static_cast<Eigen::Index>(b - start)) = x_.raw_dot(k, weighted_column);
   }
 }
 

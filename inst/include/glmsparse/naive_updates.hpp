@@ -14,6 +14,8 @@
 
 #include <Eigen/Dense>
 
+#include "design.hpp"
+
 namespace glmsparse {
 
 template <class Design>
@@ -21,7 +23,7 @@ class NaiveUpdates {
  public:
   NaiveUpdates(const Design& x, const Eigen::VectorXd& weights,
                const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
-               bool intercept)
+               bool intercept, int /*n_threads*/ = 1)
       : x_(x),
         intercept_(intercept),
         weights_(weights),
@@ -65,6 +67,17 @@ class NaiveUpdates {
     return std::sqrt(std::max(centred, 0.0));
   }
 
+  // out_k = <x~_{members[k]}, w o x~_j>: Gram entries for an exact solve on a support.
+  void cross_products(Eigen::Index j, const std::vector<Eigen::Index>& members,
+                      Eigen::VectorXd& out) {
+    column_buffer_.setZero(weights_.size());
+    x_.raw_weighted_axpy(j, 1.0, weights_, column_buffer_);
+    out.resize(static_cast<Eigen::Index>(members.size()));
+    for (std::size_t k = 0; k < members.size(); ++k)
+      out[static_cast<Eigen::Index>(k)] = x_.raw_dot(members[k], column_buffer_);
+    standardize_cross_products(x_.standardization(), column_weighted_sum_, j, members, out);
+  }
+
   // Gradients are computed on demand: nothing to prepare.
   void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
   void prepare_full_gradient() {}
@@ -85,6 +98,7 @@ class NaiveUpdates {
   double weighted_residual_sum_;
   double common_weight_;
   Eigen::VectorXd snapshot_;
+  Eigen::VectorXd column_buffer_;
 };
 
 }  // namespace glmsparse

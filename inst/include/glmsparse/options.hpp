@@ -27,6 +27,10 @@ struct FitOptions {
   int min_lambdas_before_stop = 5;
   // Use covariance (Gram) updates: 1 yes, 0 no, -1 choose automatically.
   int use_gram = -1;
+  // Exact solves on a settled support when coordinate descent is slow.
+  bool support_solves = true;
+  // Threads for the parallel parts (Gram columns); results do not depend on it.
+  int n_threads = 1;
 };
 
 // Lambda grid request: either user lambdas (decreasing order not required) or

@@ -16,8 +16,9 @@
 #include "gram_updates.hpp"
 #include "monitor.hpp"
 #include "naive_updates.hpp"
-#include "penalty_elastic_net.hpp"
 #include "options.hpp"
+#include "penalty_elastic_net.hpp"
+#include "support_newton.hpp"
 
 namespace glmsparse {
 
@@ -72,8 +73,10 @@ class GaussianPath {
                                    options.standardize)),
         penalty_(make_penalty()),
         updates_(x, datafit_.weights(), datafit_.working_response(),
-                 columns_.weighted_sum, options.intercept),
-        state_(x.cols()) {
+                 columns_.weighted_sum, options.intercept, options.n_threads),
+        state_(x.cols()),
+        support_factor_(x.cols(), std::min<Eigen::Index>(x.cols(), max_support_solve_size),
+                        options.alpha < 1.0) {
     x_.standardization().set(columns_.center, columns_.scale);
     state_.curvature = columns_.curvature;
     state_.rss = datafit_.null_working_rss();
@@ -244,7 +247,8 @@ class GaussianPath {
         working_set.push_back(j);
       }
     }
-    CoordinateDescent<Updates, ElasticNet> solver(updates_, penalty_, monitor_);
+    CoordinateDescent<Updates, ElasticNet> solver(
+        updates_, penalty_, monitor_, options_.support_solves ? &support_factor_ : nullptr);
     // The tolerance follows the objective's size (bounded by the warm start's
     // objective at this lambda), so small objectives deep in a p > n path are
     // still solved to a small relative error.
@@ -318,6 +322,10 @@ class GaussianPath {
     return dev_ratio;
   }
 
+  // Larger supports are left to coordinate descent: the factor needs
+  // 16 |S|^2 bytes and O(|S|^3) work when the ridge shift changes.
+  static constexpr Eigen::Index max_support_solve_size = 1500;
+
   Design& x_;
   const ProblemData& data_;
   const FitOptions& options_;
@@ -327,6 +335,7 @@ class GaussianPath {
   ElasticNet penalty_;
   Updates updates_;
   CoordinateState state_;
+  SupportFactor support_factor_;
   std::vector<char> usable_;
   double tolerance_ = 0.0;
   double relative_tolerance_ = 0.0;

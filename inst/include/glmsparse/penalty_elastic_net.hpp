@@ -41,6 +41,11 @@ class ElasticNet {
   bool within_limits(double b, Eigen::Index j) const {
     return b >= lower_[j] && b <= upper_[j];
   }
+  bool strictly_within_limits(double b, Eigen::Index j) const {
+    return b > lower_[j] && b < upper_[j];
+  }
+  double lower(Eigen::Index j) const { return lower_[j]; }
+  double upper(Eigen::Index j) const { return upper_[j]; }
 
   // Value of P_j at b (without the factor lambda).
   double value(double b, Eigen::Index j) const {

@@ -1,0 +1,124 @@
+// SupportFactor: the Cholesky factor kept across appends, removals and ridge
+// changes solves the same systems as a factorization from scratch.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include <glmsparse/support_newton.hpp>
+
+#include "helpers.hpp"
+
+namespace {
+
+struct GramFixture {
+  Eigen::MatrixXd gram;
+  Eigen::VectorXd penalty_factor;
+
+  GramFixture(std::mt19937& rng, Eigen::Index n, Eigen::Index p) {
+    const Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.2);
+    gram = x.transpose() * x / static_cast<double>(n);
+    penalty_factor = test_helpers::random_uniform(rng, p, 0.0, 2.0);
+  }
+
+  Eigen::VectorXd curvature() const { return gram.diagonal(); }
+
+  auto cross_products() const {
+    return [this](Eigen::Index j, const std::vector<Eigen::Index>& members, Eigen::VectorXd& out) {
+      out.resize(static_cast<Eigen::Index>(members.size()));
+      for (std::size_t k = 0; k < members.size(); ++k)
+        out[static_cast<Eigen::Index>(k)] = gram(members[k], j);
+    };
+  }
+  auto factors() const {
+    return [this](Eigen::Index j) { return penalty_factor[j]; };
+  }
+
+  // Solves (G_SS + ridge diag(pf_S)) x = rhs directly, members in the factor's order.
+  Eigen::VectorXd direct_solve(const std::vector<Eigen::Index>& members, double ridge,
+                               const Eigen::VectorXd& rhs) const {
+    const auto m = static_cast<Eigen::Index>(members.size());
+    Eigen::MatrixXd h(m, m);
+    for (Eigen::Index a = 0; a < m; ++a)
+      for (Eigen::Index b = 0; b < m; ++b)
+        h(a, b) = gram(members[static_cast<std::size_t>(a)], members[static_cast<std::size_t>(b)]);
+    for (Eigen::Index a = 0; a < m; ++a)
+      h(a, a) += ridge * penalty_factor[members[static_cast<std::size_t>(a)]];
+    return h.ldlt().solve(rhs);
+  }
+};
+
+void check_solves(const GramFixture& fixture, const glmsparse::SupportFactor& factor,
+                  const std::vector<Eigen::Index>& support, double ridge, std::mt19937& rng) {
+  std::vector<Eigen::Index> members = factor.members();
+  std::vector<Eigen::Index> sorted_members = members, sorted_support = support;
+  std::sort(sorted_members.begin(), sorted_members.end());
+  std::sort(sorted_support.begin(), sorted_support.end());
+  REQUIRE(sorted_members == sorted_support);
+  const Eigen::VectorXd rhs = test_helpers::random_vector(rng, factor.size());
+  Eigen::VectorXd solution = rhs;
+  factor.solve(solution);
+  const Eigen::VectorXd expected = fixture.direct_solve(members, ridge, rhs);
+  CHECK((solution - expected).cwiseAbs().maxCoeff() <= 1e-9 * (1.0 + expected.cwiseAbs().maxCoeff()));
+}
+
+}  // namespace
+
+TEST_CASE("SupportFactor follows supports that grow, shrink and change", "[support]") {
+  std::mt19937 rng(31);
+  const Eigen::Index p = 40;
+  GramFixture fixture(rng, 200, p);
+  for (bool keep_gram : {false, true}) {
+    INFO("keep_gram " << keep_gram);
+    glmsparse::SupportFactor factor(p, p, keep_gram);
+    std::vector<Eigen::Index> all(static_cast<std::size_t>(p));
+    for (Eigen::Index j = 0; j < p; ++j) all[static_cast<std::size_t>(j)] = j;
+    double ridge = 0.0;
+    for (int round = 0; round < 30; ++round) {
+      INFO("round " << round);
+      std::shuffle(all.begin(), all.end(), rng);
+      const std::size_t size = 1 + static_cast<std::size_t>(rng() % static_cast<unsigned>(p));
+      const std::vector<Eigen::Index> support(all.begin(), all.begin() + size);
+      if (round % 5 == 4) ridge = 0.05 * static_cast<double>(round);
+      REQUIRE(factor.factorize(support, ridge, fixture.curvature(), fixture.factors(),
+                               fixture.cross_products()));
+      check_solves(fixture, factor, support, ridge, rng);
+      // Removing members one at a time keeps the factor exact.
+      for (int drop = 0; drop < 3 && factor.size() > 1; ++drop) {
+        const auto k = static_cast<Eigen::Index>(rng() % static_cast<unsigned>(factor.size()));
+        std::vector<Eigen::Index> remaining = factor.members();
+        remaining.erase(remaining.begin() + k);
+        factor.remove_member(k);
+        check_solves(fixture, factor, remaining, ridge, rng);
+      }
+    }
+  }
+}
+
+TEST_CASE("SupportFactor refuses a column in the span of the others", "[support]") {
+  std::mt19937 rng(32);
+  Eigen::MatrixXd x = test_helpers::random_matrix(rng, 50, 5, 0.0);
+  x.col(4) = x.col(0) - 2.0 * x.col(1);
+  GramFixture fixture(rng, 50, 5);
+  fixture.gram = x.transpose() * x;
+  glmsparse::SupportFactor factor(5, 5, false);
+  CHECK(factor.factorize({0, 1, 2}, 0.0, fixture.curvature(), fixture.factors(),
+                         fixture.cross_products()));
+  CHECK_FALSE(factor.factorize({0, 1, 2, 4}, 0.0, fixture.curvature(), fixture.factors(),
+                               fixture.cross_products()));
+  // A ridge makes the same support well posed.
+  glmsparse::SupportFactor ridged(5, 5, true);
+  CHECK(ridged.factorize({0, 1, 2, 4}, 1.0, fixture.curvature(), fixture.factors(),
+                         fixture.cross_products()));
+}
+
+TEST_CASE("SupportFactor declines supports above its size limit", "[support]") {
+  std::mt19937 rng(33);
+  GramFixture fixture(rng, 60, 10);
+  glmsparse::SupportFactor factor(10, 4, false);
+  CHECK(factor.factorize({1, 2, 3, 4}, 0.0, fixture.curvature(), fixture.factors(),
+                         fixture.cross_products()));
+  CHECK_FALSE(factor.factorize({1, 2, 3, 4, 5}, 0.0, fixture.curvature(), fixture.factors(),
+                               fixture.cross_products()));
+}
