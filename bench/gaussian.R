@@ -54,9 +54,13 @@ default_lambda <- function(x, y) {
   lambda[1] * ratio^(seq(0, n_lambda - 1) / (n_lambda - 1))
 }
 
+# glmsparse runs with its default threads (RcppParallel's default: every core)
+# and, for comparison with the single-threaded glmnet, with one thread.
 fit_package <- function(package, x, y, lambda, thresh = 1e-7) {
   switch(package,
          glmsparse = glmsparse(x, y, alpha = alpha, lambda = lambda, thresh = thresh),
+         glmsparse_1thread = glmsparse(x, y, alpha = alpha, lambda = lambda, thresh = thresh,
+                                       nthreads = 1),
          glmnet = glmnet(x, y, alpha = alpha, lambda = lambda, thresh = thresh))
 }
 
@@ -151,7 +155,7 @@ run_case <- function(case, n, p, sparse, seed) {
   fits <- lapply(packages, fit_package, x = x, y = y, lambda = lambda)
   reference <- fit_package("glmnet", x, y, lambda, thresh = 1e-13)
   gap <- objective_gap(fits, reference, x, y)
-  seconds <- time_fits(x, y, lambda, packages)
+  seconds <- time_fits(x, y, lambda, c(packages, glmsparse_1thread = "glmsparse_1thread"))
 
   data_path <- tempfile(fileext = ".rds")
   on.exit(unlink(data_path))
@@ -163,6 +167,8 @@ run_case <- function(case, n, p, sparse, seed) {
     case = case, n = n, p = p,
     glmsparse_sec = seconds[["glmsparse"]], glmnet_sec = seconds[["glmnet"]],
     speedup = seconds[["glmnet"]] / seconds[["glmsparse"]],
+    glmsparse_1thread_sec = seconds[["glmsparse_1thread"]],
+    speedup_1thread = seconds[["glmnet"]] / seconds[["glmsparse_1thread"]],
     glmsparse_peak_mb = memory["peak_mb", "glmsparse"],
     glmnet_peak_mb = memory["peak_mb", "glmnet"],
     glmsparse_gap = gap[["glmsparse"]], glmnet_gap = gap[["glmnet"]],
@@ -176,8 +182,8 @@ format_results <- function(results) {
   formatted <- results
   formatted$n <- format(results$n, big.mark = ",", trim = TRUE)
   formatted$p <- format(results$p, big.mark = ",", trim = TRUE)
-  for (column in c("glmsparse_sec", "glmnet_sec")) formatted[[column]] <- sprintf("%.3f", results[[column]])
-  formatted$speedup <- sprintf("%.2f", results$speedup)
+  for (column in grep("_sec$", names(results), value = TRUE)) formatted[[column]] <- sprintf("%.3f", results[[column]])
+  for (column in grep("^speedup", names(results), value = TRUE)) formatted[[column]] <- sprintf("%.2f", results[[column]])
   for (column in grep("_mb$", names(results), value = TRUE)) formatted[[column]] <- sprintf("%.1f", results[[column]])
   for (column in grep("_gap$", names(results), value = TRUE)) formatted[[column]] <- sprintf("%.1e", results[[column]])
   formatted
@@ -208,6 +214,8 @@ write_results <- function(results, path) {
     "",
     sprintf("Median elapsed seconds of %d interleaved runs, %d lambdas, alpha = %g.",
             n_runs, n_lambda, alpha),
+    sprintf("glmsparse with its default %d threads and with nthreads = 1; glmnet is single-threaded.",
+            RcppParallel::defaultNumThreads()),
     "peak_mb: increase of peak resident memory during one fit in a fresh R process.",
     "gap: max over lambdas of (objective - reference) / reference, reference glmnet with thresh = 1e-13.",
     "r_alloc_mb: R-level allocations only (bench::bench_memory).",

@@ -70,11 +70,27 @@ class CoordinateDescent {
     // Once the support has stopped changing, an exact solve on it usually
     // finishes the job; coordinate descent then only has to confirm it.
     bool support_solve_failed = false;
+    const double pass_cost = static_cast<double>(working_set.size()) * updates_.coordinate_cost();
+    auto polish = [&](double lambda_, CoordinateState& state_, double relative_tolerance_) {
+      if (support_factor_ == nullptr || support_solve_failed) return false;
+      const double support_size = static_cast<double>(state_.active_set.size());
+      if (outcome.n_passes * pass_cost < 2.0 * support_size * support_size) return false;
+      const double before = 0.5 * state_.rss + lambda_ * state_.penalty_total;
+      const SupportStep step = solve_on_support(lambda_, state_);
+      if (step == SupportStep::failed) support_solve_failed = true;
+      if (step != SupportStep::moved) return false;
+      const double after = 0.5 * state_.rss + lambda_ * state_.penalty_total;
+      return before - after > relative_tolerance_ * std::max(after, 0.0);
+    };
     auto maybe_solve_on_support = [&]() {
       if (support_factor_ == nullptr || support_solve_failed ||
           outcome.n_passes < passes_before_support_solve ||
           support_changes_ > support_changes_tolerated)
         return;
+      // A solve costs O(|S|^2) whatever the sparsity of X; spend on it no
+      // more than the passes at this lambda have cost so far.
+      const double support_size = static_cast<double>(state.active_set.size());
+      if (outcome.n_passes * pass_cost < 2.0 * support_size * support_size) return;
       count_pass();
       const SupportStep step = solve_on_support(lambda, state);
       if (step == SupportStep::failed) {
@@ -97,7 +113,15 @@ class CoordinateDescent {
     while (true) {
       const double change = pass(lambda, working_set, state, progress);
       count_pass();
-      if (change < tolerance && progress.settled(relative_tolerance, state, lambda)) return outcome;
+      if (change < tolerance && progress.settled(relative_tolerance, state, lambda)) {
+        // A last solve on the support removes what slow convergence left;
+        // if it gains more than the tolerance, the passes resume from there.
+        if (!polish(lambda, state, relative_tolerance)) return outcome;
+        count_pass();
+        progress = ProgressEstimate();
+        history.clear();
+        continue;
+      }
       if (outcome.n_passes >= max_passes) break;
       maybe_extrapolate();
       while (true) {

@@ -70,6 +70,9 @@ class DenseDesign {
   Standardization& standardization() { return standardization_; }
   const Standardization& standardization() const { return standardization_; }
 
+  // Stored entries per column: the cost of one inner product.
+  double average_column_length() const { return static_cast<double>(x_.rows()); }
+
   // <x_j, v>, raw column.
   double raw_dot(Index j, const VectorXd& v) const { return x_.col(j).dot(v); }
 
@@ -116,6 +119,10 @@ class SparseDesign {
   Index cols() const { return x_.cols(); }
   Standardization& standardization() { return standardization_; }
   const Standardization& standardization() const { return standardization_; }
+
+  double average_column_length() const {
+    return x_.cols() > 0 ? static_cast<double>(x_.nonZeros()) / static_cast<double>(x_.cols()) : 0.0;
+  }
 
   double raw_dot(Index j, const VectorXd& v) const {
     double sum = 0.0;

@@ -46,6 +46,9 @@ class GramUpdates {
         slot_(x.cols(), -1),
         initial_weighted_response_(weights.cwiseProduct(response)) {}
 
+  // Arithmetic of one coordinate update: a Gram column added to the gradients.
+  double coordinate_cost() const { return static_cast<double>(x_.cols()); }
+
   double gradient(Eigen::Index j) const {
     ensure_initial_gradient();
     return gradient_[j];

@@ -48,6 +48,9 @@ class NaiveUpdates {
     weighted_residual_sum_ += step * column_weighted_sum_[j];
   }
 
+  // Arithmetic of one coordinate update (an inner product and an axpy).
+  double coordinate_cost() const { return 2.0 * x_.average_column_length(); }
+
   // Each gradient costs an inner product over a column.
   static constexpr bool exact_gradients_are_free = false;
 

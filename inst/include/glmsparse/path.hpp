@@ -17,6 +17,7 @@
 #include "monitor.hpp"
 #include "naive_updates.hpp"
 #include "options.hpp"
+#include "parallel.hpp"
 #include "penalty_elastic_net.hpp"
 #include "support_newton.hpp"
 
@@ -196,11 +197,10 @@ class GaussianPath {
   void take_snapshot() {
     updates_.prepare_full_gradient();
     const Eigen::Index p = x_.cols();
+    std::vector<Eigen::Index> stale;
     for (Eigen::Index j = 0; j < p; ++j)
-      if (usable_[j] && !gradient_is_current(j)) {
-        state_.gradient[j] = updates_.gradient(j);
-        gradient_residual_version_[j] = residual_version_;
-      }
+      if (usable_[j] && !gradient_is_current(j)) stale.push_back(j);
+    compute_gradients(stale);
     snapshot_gradient_ = state_.gradient;
     updates_.take_snapshot();
   }
@@ -209,19 +209,45 @@ class GaussianPath {
     return gradient_residual_version_[j] == residual_version_;
   }
 
-  // Exact gradient of j when its bound reaches `cutoff`; false when screened out.
-  bool needs_exact_gradient(Eigen::Index j, double cutoff, double residual_change) {
-    if (Updates::exact_gradients_are_free) {
-      state_.gradient[j] = updates_.gradient(j);
-      return std::abs(state_.gradient[j]) >= cutoff;
+  // Exact gradients of the listed variables at the current residual. They
+  // are independent inner products, shared out among the threads in pieces
+  // of fixed size, so the values do not depend on the number of threads.
+  void compute_gradients(const std::vector<Eigen::Index>& variables) {
+    constexpr Eigen::Index piece = 256;
+    const auto count = static_cast<Eigen::Index>(variables.size());
+    const int n_threads = Updates::exact_gradients_are_free ? 1 : options_.n_threads;
+    parallel_for_chunks(n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
+      const Eigen::Index end = std::min(count, (c + 1) * piece);
+      for (Eigen::Index k = c * piece; k < end; ++k) {
+        const Eigen::Index j = variables[static_cast<std::size_t>(k)];
+        state_.gradient[j] = updates_.gradient(j);
+      }
+    });
+    for (Eigen::Index j : variables) gradient_residual_version_[j] = residual_version_;
+  }
+
+  // For each candidate, whether |gradient| reaches cutoff(j). The bound
+  // settles most of them; the rest get exact gradients, computed together.
+  template <class Cutoff>
+  std::vector<char> reach_cutoff(const std::vector<Eigen::Index>& candidates,
+                                 const Cutoff& cutoff, double residual_change) {
+    std::vector<Eigen::Index> pending;
+    for (Eigen::Index j : candidates) {
+      if (Updates::exact_gradients_are_free) {
+        if (!gradient_is_current(j)) pending.push_back(j);
+      } else if (!gradient_is_current(j) && gradient_bound(j, residual_change) >= cutoff(j)) {
+        pending.push_back(j);
+      }
     }
-    if (!gradient_is_current(j)) {
-      if (gradient_bound(j, residual_change) < cutoff) return false;
-      state_.gradient[j] = updates_.gradient(j);
-      gradient_residual_version_[j] = residual_version_;
-      ++n_exact_gradients_;
+    compute_gradients(pending);
+    if (!Updates::exact_gradients_are_free)
+      n_exact_gradients_ += static_cast<long>(pending.size());
+    std::vector<char> reached(candidates.size(), 0);
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      const Eigen::Index j = candidates[k];
+      reached[k] = gradient_is_current(j) && std::abs(state_.gradient[j]) >= cutoff(j);
     }
-    return std::abs(state_.gradient[j]) >= cutoff;
+    return reached;
   }
 
   bool pmax_exceeded() const {
@@ -236,17 +262,22 @@ class GaussianPath {
     std::vector<Eigen::Index> working_set;
     n_exact_gradients_ = 0;
     double residual_change = updates_.distance_from_snapshot();
+    std::vector<Eigen::Index> candidates;
     for (Eigen::Index j = 0; j < p; ++j) {
       if (!usable_[j]) continue;
-      const bool keep =
-          state_.in_active_set[j] || !penalty_.is_penalized(j) ||
-          needs_exact_gradient(j, penalty_.strong_rule_cutoff(lambda, previous_lambda, j),
-                               residual_change);
-      if (keep) {
+      if (state_.in_active_set[j] || !penalty_.is_penalized(j))
         in_working_set[j] = 1;
-        working_set.push_back(j);
-      }
+      else
+        candidates.push_back(j);
     }
+    const std::vector<char> strong = reach_cutoff(
+        candidates,
+        [&](Eigen::Index j) { return penalty_.strong_rule_cutoff(lambda, previous_lambda, j); },
+        residual_change);
+    for (std::size_t k = 0; k < candidates.size(); ++k)
+      if (strong[k]) in_working_set[candidates[k]] = 1;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (in_working_set[j]) working_set.push_back(j);
     CoordinateDescent<Updates, ElasticNet> solver(
         updates_, penalty_, monitor_, options_.support_solves ? &support_factor_ : nullptr);
     // The tolerance follows the objective's size (bounded by the warm start's
@@ -268,11 +299,16 @@ class GaussianPath {
       if (outcome.status != LambdaStatus::converged) return total;
       updates_.prepare_full_gradient();
       residual_change = updates_.distance_from_snapshot();
+      std::vector<Eigen::Index> left_out;
+      for (Eigen::Index j = 0; j < p; ++j)
+        if (usable_[j] && !in_working_set[j]) left_out.push_back(j);
+      const std::vector<char> reached = reach_cutoff(
+          left_out, [&](Eigen::Index j) { return penalty_.kkt_cutoff(lambda, j); },
+          residual_change);
       bool violated = false;
-      for (Eigen::Index j = 0; j < p; ++j) {
-        if (!usable_[j] || in_working_set[j]) continue;
-        if (!needs_exact_gradient(j, penalty_.kkt_cutoff(lambda, j), residual_change)) continue;
-        if (penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j)) {
+      for (std::size_t k = 0; k < left_out.size(); ++k) {
+        const Eigen::Index j = left_out[k];
+        if (reached[k] && penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j)) {
           in_working_set[j] = 1;
           working_set.push_back(j);
           violated = true;

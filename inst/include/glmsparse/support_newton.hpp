@@ -34,8 +34,9 @@ class SupportFactor {
   // Makes the factor describe H for the variables in `support` (in its own
   // order, available from members()). `cross_products(j, members, out)` fills
   // out_k = G_{members[k], j}; `curvature[j]` = G_jj; the ridge shift of j is
-  // ridge * penalty_factor(j). False when S is too large or H is numerically
-  // singular (nearly collinear columns); the factor stays usable either way.
+  // ridge * penalty_factor(j). Variables that would make H numerically
+  // singular are left out of members(). False when S is too large, the
+  // ridge shift could not be applied, or no member is left.
   template <class CrossProducts, class PenaltyFactor>
   bool factorize(const std::vector<Eigen::Index>& support, double ridge,
                  const Eigen::VectorXd& curvature, const PenaltyFactor& penalty_factor,
@@ -56,12 +57,14 @@ class SupportFactor {
     std::vector<Eigen::Index> joining;
     for (Eigen::Index j : support)
       if (position_[j] < 0) joining.push_back(j);
+    // A variable (numerically) in the span of the members is left out: the
+    // solve then moves the others with it held fixed, still a descent step.
     Eigen::VectorXd cross;
     for (Eigen::Index j : joining) {
       cross_products(j, members_, cross);
-      if (!append(j, cross, curvature[j], ridge * penalty_factor(j))) return false;
+      append(j, cross, curvature[j], ridge * penalty_factor(j));
     }
-    return true;
+    return size() > 0;
   }
 
   // Solves H x = rhs (rhs in members() order) in place.
