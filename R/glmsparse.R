@@ -20,6 +20,11 @@
 #' sequential strong rules with a check of the Karush-Kuhn-Tucker conditions
 #' on the discarded variables, and active-set cycling. Covariance (Gram)
 #' updates are used for tall dense designs and naive updates otherwise.
+#' Where coordinate descent converges slowly (nearly collinear active
+#' variables, typical deep in a p > n path), the objective restricted to the
+#' current nonzero coefficients and their signs is minimised exactly by a
+#' Cholesky solve kept up to date along the path; coordinate descent then
+#' confirms the result, so the solution is the same, only reached sooner.
 #'
 #' @param x Input matrix, observations in rows: a numeric matrix or a
 #'   `Matrix::dgCMatrix` (other sparse matrices are converted).
@@ -56,7 +61,8 @@
 #' @param maxit Maximum number of passes over the data for each lambda.
 #' @param trace.it If 1, show a progress bar over the lambdas.
 #' @param nthreads Number of threads for the parts of the fit that run in
-#'   parallel (at present, the covariance matrix used for tall dense `x`).
+#'   parallel: the covariance matrix used for tall dense `x` and the
+#'   gradients that screen variables in and out at each lambda.
 #'   The default, `NULL`, uses [RcppParallel::defaultNumThreads()], which
 #'   follows [RcppParallel::setThreadOptions()]. The result does not depend
 #'   on the number of threads, bit for bit.

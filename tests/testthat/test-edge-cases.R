@@ -88,3 +88,19 @@ test_that("a dense or sparse x is read in place, not copied", {
   sparse_allocated <- sum(bench::bench_memory(glmsparse(sparse, data$y, nlambda = 20))$mem_alloc)
   expect_lt(as.numeric(sparse_allocated), as.numeric(object.size(sparse)) / 4)
 })
+
+test_that("the path is identical for any number of threads", {
+  # Tall and dense (covariance updates, Gram columns in many pieces) and wide
+  # (screening gradients computed in parallel), dense and sparse.
+  tall <- simulate_gaussian(900, 400, seed = 61)
+  wide <- simulate_gaussian(60, 3000, seed = 62)
+  wide_sparse <- Matrix::rsparsematrix(200, 3000, density = 0.05)
+  problems <- list(tall, wide, list(x = wide_sparse, y = rnorm(200)))
+  for (problem in problems) {
+    one <- glmsparse(problem$x, problem$y, nthreads = 1)
+    three <- glmsparse(problem$x, problem$y, nthreads = 3)
+    expect_identical(one$beta, three$beta)
+    expect_identical(one$a0, three$a0)
+    expect_identical(one$lambda, three$lambda)
+  }
+})

@@ -77,3 +77,10 @@ test_that("methods reject bad newx, s and type", {
   fit_offset <- glmsparse(x, y, offset = rep(1, 10))
   expect_error(predict(fit_offset, newx = x), "`newoffset` is required because the model was fitted with an offset.", fixed = TRUE)
 })
+
+test_that("nthreads must be a whole number of at least 1", {
+  expect_error(glmsparse(x, y, nthreads = 0), "`nthreads` must be in [1, 2147483647]; got 0.", fixed = TRUE)
+  expect_error(glmsparse(x, y, nthreads = 1.5), "`nthreads` must be a whole number.", fixed = TRUE)
+  expect_error(glmsparse(x, y, nthreads = "2"), "`nthreads` must be a single finite number.", fixed = TRUE)
+  expect_error(glmsparse(x, y, nthreads = NA), "`nthreads` must be a single finite number.", fixed = TRUE)
+})
