@@ -71,26 +71,27 @@ class CoordinateDescent {
     // finishes the job; coordinate descent then only has to confirm it.
     bool support_solve_failed = false;
     const double pass_cost = static_cast<double>(working_set.size()) * updates_.coordinate_cost();
-    auto polish = [&](double lambda_, CoordinateState& state_, double relative_tolerance_) {
-      if (support_factor_ == nullptr || support_solve_failed) return false;
-      const double support_size = static_cast<double>(state_.active_set.size());
-      if (outcome.n_passes * pass_cost < 2.0 * support_size * support_size) return false;
-      const double before = 0.5 * state_.rss + lambda_ * state_.penalty_total;
-      const SupportStep step = solve_on_support(lambda_, state_);
-      if (step == SupportStep::failed) support_solve_failed = true;
-      if (step != SupportStep::moved) return false;
-      const double after = 0.5 * state_.rss + lambda_ * state_.penalty_total;
-      return before - after > relative_tolerance_ * std::max(after, 0.0);
-    };
-    auto maybe_solve_on_support = [&]() {
-      if (support_factor_ == nullptr || support_solve_failed ||
-          outcome.n_passes < passes_before_support_solve ||
-          support_changes_ > support_changes_tolerated)
-        return;
+    auto support_solve_is_worth_it = [&]() {
       // A solve costs O(|S|^2) whatever the sparsity of X; spend on it no
       // more than the passes at this lambda have cost so far.
       const double support_size = static_cast<double>(state.active_set.size());
-      if (outcome.n_passes * pass_cost < 2.0 * support_size * support_size) return;
+      return support_factor_ != nullptr && !support_solve_failed &&
+             outcome.n_passes * pass_cost >= 2.0 * support_size * support_size;
+    };
+    // True when a final solve on the support gained more than the tolerance.
+    auto polish = [&]() {
+      if (!support_solve_is_worth_it()) return false;
+      const double before = 0.5 * state.rss + lambda * state.penalty_total;
+      const SupportStep step = solve_on_support(lambda, state);
+      if (step == SupportStep::failed) support_solve_failed = true;
+      if (step != SupportStep::moved) return false;
+      const double after = 0.5 * state.rss + lambda * state.penalty_total;
+      return before - after > relative_tolerance * std::max(after, 0.0);
+    };
+    auto maybe_solve_on_support = [&]() {
+      if (outcome.n_passes < passes_before_support_solve ||
+          support_changes_ > support_changes_tolerated || !support_solve_is_worth_it())
+        return;
       count_pass();
       const SupportStep step = solve_on_support(lambda, state);
       if (step == SupportStep::failed) {
@@ -116,7 +117,7 @@ class CoordinateDescent {
       if (change < tolerance && progress.settled(relative_tolerance, state, lambda)) {
         // A last solve on the support removes what slow convergence left;
         // if it gains more than the tolerance, the passes resume from there.
-        if (!polish(lambda, state, relative_tolerance)) return outcome;
+        if (!polish()) return outcome;
         count_pass();
         progress = ProgressEstimate();
         history.clear();
@@ -225,7 +226,6 @@ class CoordinateDescent {
       current[static_cast<Eigen::Index>(k)] = state.coefficients[moved[k]];
     // Targets: the walk's end point for members, the fixed values for the rest.
     Eigen::VectorXd target = current;
-    std::vector<Eigen::Index> index_of(0);
     {
       std::vector<std::pair<Eigen::Index, double>> final_values;
       for (Eigen::Index k = 0; k < m; ++k)
