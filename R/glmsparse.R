@@ -94,8 +94,18 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   x <- check_x(x)
   nobs <- nrow(x)
   nvars <- ncol(x)
-  y <- check_y_gaussian(y, nobs)
   weights <- check_weights(weights, nobs)
+  classnames <- NULL
+  if (family == "binomial") {
+    response <- check_y_binomial(y, nobs, weights)
+    y <- response$y
+    weights <- response$weights
+    classnames <- response$classnames
+  } else if (family == "poisson") {
+    y <- check_y_poisson(y, nobs)
+  } else {
+    y <- check_y_gaussian(y, nobs)
+  }
   offset <- check_offset(offset, nobs)
   alpha <- check_number(alpha, "alpha", 0, 1)
   standardize <- check_flag(standardize, "standardize")
@@ -134,8 +144,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
                   support_solves = TRUE, n_threads = nthreads)
   progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
-  raw <- fit_gaussian_path_cpp(
-    x, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
+  raw <- fit_path_cpp(
+    x, family, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
     limits$lower, limits$upper, excluded, if (is.null(lambda)) numeric(0) else lambda,
     as.integer(nlambda), as.double(lambda.min.ratio), control,
     if (is.null(progress)) NULL else progress$update
@@ -145,7 +155,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   fit$offset <- !is.null(offset)
   fit$call <- this.call
   fit$nobs <- nobs
-  class(fit) <- c("gsgaussian", "glmsparse")
+  if (!is.null(classnames)) fit$classnames <- classnames
+  class(fit) <- c(paste0("gs", family), "glmsparse")
   report_path_problems(fit, raw, pmax, dfmax)
   fit
 }

@@ -25,6 +25,46 @@ check_y_gaussian <- function(y, nobs) {
   as.double(y)
 }
 
+# Binomial y: a factor (or anything with two distinct values, made a factor;
+# the second level is the event), or a two-column matrix of counts (failures,
+# successes), which becomes the proportion with the row totals folded into
+# the weights. Returns list(y = proportion, weights, classnames).
+check_y_binomial <- function(y, nobs, weights) {
+  if (is.data.frame(y)) y <- as.matrix(y)
+  if (is.matrix(y) && ncol(y) == 1L) y <- drop(y)
+  if (is.matrix(y)) {
+    if (ncol(y) != 2L || !is.numeric(y)) {
+      stop(sprintf("`y` for family \"binomial\" must be a vector, a factor or a two-column matrix of counts; got a matrix with %d columns.", ncol(y)), call. = FALSE)
+    }
+    if (nrow(y) != nobs) stop(sprintf("`y` has %d rows but `x` has %d rows.", nrow(y), nobs), call. = FALSE)
+    if (any(!is.finite(y))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+    if (any(y < 0)) stop("`y` counts for family \"binomial\" must be non-negative.", call. = FALSE)
+    totals <- rowSums(y)
+    if (any(totals == 0 & weights > 0)) stop("`y` for family \"binomial\" has rows whose counts are all zero.", call. = FALSE)
+    classnames <- colnames(y)
+    if (is.null(classnames)) classnames <- c("0", "1")
+    proportion <- ifelse(totals > 0, y[, 2] / pmax(totals, .Machine$double.xmin), 0)
+    return(list(y = as.double(proportion), weights = weights * totals, classnames = classnames))
+  }
+  if (length(y) != nobs) stop(sprintf("`y` has length %d but `x` has %d rows.", length(y), nobs), call. = FALSE)
+  if (anyNA(y) || (is.numeric(y) && any(!is.finite(y)))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+  y <- droplevels(as.factor(y))
+  if (nlevels(y) != 2L) {
+    stop(sprintf("`y` for family \"binomial\" must have exactly two classes; got %d.", nlevels(y)), call. = FALSE)
+  }
+  list(y = as.double(as.integer(y) == 2L), weights = weights, classnames = levels(y))
+}
+
+check_y_poisson <- function(y, nobs) {
+  if (is.matrix(y) && ncol(y) == 1L) y <- drop(y)
+  if (!is.numeric(y) || !is.null(dim(y))) stop("`y` must be a numeric vector of counts for family \"poisson\".", call. = FALSE)
+  if (length(y) != nobs) stop(sprintf("`y` has length %d but `x` has %d rows.", length(y), nobs), call. = FALSE)
+  if (any(!is.finite(y))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+  if (any(y < 0)) stop("`y` for family \"poisson\" must be non-negative counts.", call. = FALSE)
+  if (any(y != round(y))) stop("`y` for family \"poisson\" must be whole-number counts.", call. = FALSE)
+  as.double(y)
+}
+
 check_weights <- function(weights, nobs) {
   if (is.null(weights)) return(rep(1, nobs))
   if (!is.numeric(weights)) stop("`weights` must be a numeric vector.", call. = FALSE)
@@ -107,7 +147,7 @@ check_exclude <- function(exclude, nvars) {
 
 check_family <- function(family) {
   if (!is.character(family) || length(family) != 1L) stop("`family` must be a single string.", call. = FALSE)
-  supported <- "gaussian"
+  supported <- c("gaussian", "binomial", "poisson")
   if (!family %in% supported) {
     stop(sprintf("`family` must be one of %s; got \"%s\".", paste0("\"", supported, "\"", collapse = ", "), family), call. = FALSE)
   }

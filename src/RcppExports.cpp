@@ -11,13 +11,14 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
-// fit_gaussian_path_cpp
-Rcpp::List fit_gaussian_path_cpp(SEXP x, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector offset, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::NumericVector lambda, int nlambda, double lambda_min_ratio, Rcpp::List control, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _glmsparse_fit_gaussian_path_cpp(SEXP xSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP lambdaSEXP, SEXP nlambdaSEXP, SEXP lambda_min_ratioSEXP, SEXP controlSEXP, SEXP progressSEXP) {
+// fit_path_cpp
+Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector offset, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::NumericVector lambda, int nlambda, double lambda_min_ratio, Rcpp::List control, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _glmsparse_fit_path_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP lambdaSEXP, SEXP nlambdaSEXP, SEXP lambda_min_ratioSEXP, SEXP controlSEXP, SEXP progressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< std::string >::type family(familySEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type offset(offsetSEXP);
@@ -30,7 +31,7 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< double >::type lambda_min_ratio(lambda_min_ratioSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(fit_gaussian_path_cpp(x, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress));
+    rcpp_result_gen = Rcpp::wrap(fit_path_cpp(x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -47,7 +48,7 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_glmsparse_fit_gaussian_path_cpp", (DL_FUNC) &_glmsparse_fit_gaussian_path_cpp, 13},
+    {"_glmsparse_fit_path_cpp", (DL_FUNC) &_glmsparse_fit_path_cpp, 14},
     {"_glmsparse_all_finite_cpp", (DL_FUNC) &_glmsparse_all_finite_cpp, 1},
     {NULL, NULL, 0}
 };

@@ -39,7 +39,7 @@ Rcpp::List to_list(const glmsparse::PathResult& r) {
 }  // namespace
 
 // [[Rcpp::export]]
-Rcpp::List fit_gaussian_path_cpp(SEXP x, Rcpp::NumericVector y, Rcpp::NumericVector weights,
+Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp::NumericVector weights,
                                  Rcpp::NumericVector offset,
                                  Rcpp::NumericVector penalty_factor,
                                  Rcpp::NumericVector lower_limit,
@@ -79,6 +79,14 @@ Rcpp::List fit_gaussian_path_cpp(SEXP x, Rcpp::NumericVector y, Rcpp::NumericVec
   grid.lambda_min_ratio = lambda_min_ratio;
 
   RMonitor monitor(progress);
+  // The one runtime dispatch: family x design.
+  auto fit = [&](auto& design) {
+    if (family == "binomial")
+      return glmsparse::fit_glm_path<glmsparse::Binomial>(design, data, options, grid, monitor);
+    if (family == "poisson")
+      return glmsparse::fit_glm_path<glmsparse::Poisson>(design, data, options, grid, monitor);
+    return glmsparse::fit_gaussian_path(design, data, options, grid, monitor);
+  };
   if (Rf_isS4(x)) {
     Rcpp::S4 sparse(x);
     const Rcpp::IntegerVector dim = sparse.slot("Dim");
@@ -88,10 +96,10 @@ Rcpp::List fit_gaussian_path_cpp(SEXP x, Rcpp::NumericVector y, Rcpp::NumericVec
     glmsparse::SparseDesign::Matrix map(dim[0], dim[1], values.size(), column_start.begin(),
                                         row_index.begin(), values.begin());
     glmsparse::SparseDesign design(map);
-    return to_list(glmsparse::fit_gaussian_path(design, data, options, grid, monitor));
+    return to_list(fit(design));
   }
   Rcpp::NumericMatrix dense(x);
   glmsparse::DenseDesign::Matrix map(dense.begin(), dense.nrow(), dense.ncol());
   glmsparse::DenseDesign design(map);
-  return to_list(glmsparse::fit_gaussian_path(design, data, options, grid, monitor));
+  return to_list(fit(design));
 }

@@ -76,6 +76,12 @@ class DenseDesign {
   // <x_j, v>, raw column.
   double raw_dot(Index j, const VectorXd& v) const { return x_.col(j).dot(v); }
 
+  // (<x_j, a>, <x_j, b>) in one pass over the column.
+  std::pair<double, double> raw_dot_pair(Index j, const VectorXd& a, const VectorXd& b) const {
+    const auto col = x_.col(j);
+    return {col.dot(a), col.dot(b)};
+  }
+
   // <x~_j, v> where v_sum = sum(v) is supplied by the caller, who keeps it current.
   double dot(Index j, const VectorXd& v, double v_sum) const {
     return (raw_dot(j, v) - standardization_.center(j) * v_sum) *
@@ -128,6 +134,15 @@ class SparseDesign {
     double sum = 0.0;
     for (Matrix::InnerIterator it(x_, j); it; ++it) sum += it.value() * v[it.index()];
     return sum;
+  }
+
+  std::pair<double, double> raw_dot_pair(Index j, const VectorXd& a, const VectorXd& b) const {
+    double sum_a = 0.0, sum_b = 0.0;
+    for (Matrix::InnerIterator it(x_, j); it; ++it) {
+      sum_a += it.value() * a[it.index()];
+      sum_b += it.value() * b[it.index()];
+    }
+    return {sum_a, sum_b};
   }
 
   double dot(Index j, const VectorXd& v, double v_sum) const {

@@ -3,8 +3,11 @@
 
 #include "coordinate_descent.hpp"
 #include "datafit_gaussian.hpp"
+#include "datafit_glm.hpp"
 #include "design.hpp"
+#include "glm_path.hpp"
 #include "gram_updates.hpp"
+#include "irls_updates.hpp"
 #include "monitor.hpp"
 #include "naive_updates.hpp"
 #include "options.hpp"

@@ -1,0 +1,405 @@
+// The regularization path of a generalized linear model (binomial, poisson):
+// at each lambda, proximal Newton (IRLS) steps, each minimising a weighted
+// least-squares model of the loss plus the penalty by the same coordinate
+// descent as the Gaussian path, with a backtracking line search on the true
+// objective. Screening is as for the Gaussian path: sequential strong rule,
+// then a KKT check of every variable left out, at the converged point.
+//
+// The linear predictor is kept on the raw scale,
+//   eta_i = o_i + b0 + sum_j beta_j x_ij / s_j,
+// with beta on the standardized scale; b0 absorbs every centring term.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "coordinate_descent.hpp"
+#include "datafit_glm.hpp"
+#include "irls_updates.hpp"
+#include "monitor.hpp"
+#include "options.hpp"
+#include "parallel.hpp"
+#include "path.hpp"
+#include "penalty_elastic_net.hpp"
+
+namespace glmsparse {
+
+template <class Design, class Datafit>
+class GlmPath {
+ public:
+  GlmPath(Design& x, const ProblemData& data, const FitOptions& options, Monitor& monitor)
+      : x_(x), data_(data), options_(options), monitor_(monitor),
+        weight_total_(data.weights.sum()),
+        weights_(data.weights / weight_total_),
+        columns_(summarize_columns(x, weights_, options.intercept, options.standardize)),
+        penalty_(make_penalty()),
+        updates_(x, options.intercept),
+        state_(x.cols()) {
+    x_.standardization().set(columns_.center, columns_.scale);
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      usable_.push_back(!data.excluded[j] && !columns_.is_constant[j]);
+  }
+
+  PathResult run(const LambdaGrid& grid) {
+    const Eigen::Index p = x_.cols();
+    const Eigen::Index n = x_.rows();
+    PathResult result;
+
+    // The null model: intercept (if any) and offset only.
+    eta_ = data_.offset;
+    intercept_ = 0.0;
+    if (options_.intercept) fit_null_intercept();
+    null_loss_ = loss();
+    saturated_loss_ = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i)
+      saturated_loss_ += weights_[i] * Datafit::saturated_loss(data_.y[i]);
+    result.null_deviance = deviance(null_loss_);
+    set_point();
+    null_model_rss_ = updates_.residual_sum_of_squares();
+    const double scale = std::max(null_model_rss_, std::numeric_limits<double>::min());
+    tolerance_ = options_.thresh * options_.thresh_factor * scale;
+
+    // Unpenalized variables are fitted before the first lambda.
+    std::vector<Eigen::Index> unpenalized;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (usable_[j] && !penalty_.is_penalized(j)) unpenalized.push_back(j);
+    SolveOutcome first;
+    if (!unpenalized.empty()) first = newton(0.0, unpenalized);
+
+    const bool default_grid = grid.user_lambda.empty();
+    std::vector<double> lambdas;
+    if (default_grid) {
+      compute_gradients(all_usable());
+      double lambda_max = 0.0;
+      for (Eigen::Index j = 0; j < p; ++j)
+        if (usable_[j] && penalty_.is_penalized(j))
+          lambda_max = std::max(lambda_max, penalty_.lambda_max_term(state_.gradient[j], j));
+      if (!(lambda_max > 0.0)) lambda_max = 1.0;
+      for (int k = 0; k < grid.nlambda; ++k) {
+        const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
+        lambdas.push_back(lambda_max * std::pow(grid.lambda_min_ratio, fraction));
+      }
+    } else {
+      lambdas = grid.user_lambda;
+    }
+    if (lambdas.empty()) return result;
+
+    double previous_lambda = lambdas.front();
+    double previous_dev_ratio = 0.0;
+    for (std::size_t k = 0; k < lambdas.size(); ++k) {
+      const double lambda = lambdas[k];
+      SolveOutcome outcome;
+      if (default_grid && k == 0) {
+        outcome = first;
+      } else {
+        outcome = solve_at(lambda, previous_lambda);
+        if (outcome.status == LambdaStatus::converged && options_.pmax >= 0 &&
+            static_cast<int>(state_.active_set.size()) > options_.pmax) {
+          result.stop = PathStop::pmax_exceeded;
+          break;
+        }
+      }
+      previous_lambda = lambda;
+      const double dev_ratio = record(result, lambda, outcome);
+      monitor_.lambda_done(static_cast<int>(k), static_cast<int>(lambdas.size()));
+      if (options_.dfmax >= 0 && result.df.back() > options_.dfmax) {
+        result.stop = PathStop::dfmax_reached;
+        break;
+      }
+      if (default_grid && options_.early_stop &&
+          static_cast<int>(k) + 1 >= options_.min_lambdas_before_stop) {
+        if (dev_ratio - previous_dev_ratio < options_.min_dev_ratio_change * dev_ratio) {
+          result.stop = PathStop::deviance_flat;
+          break;
+        }
+        if (dev_ratio > options_.max_dev_ratio) {
+          result.stop = PathStop::deviance_saturated;
+          break;
+        }
+      }
+      previous_dev_ratio = dev_ratio;
+    }
+    return result;
+  }
+
+ private:
+  ElasticNet make_penalty() const {
+    const Eigen::Index p = x_.cols();
+    Eigen::VectorXd lower(p), upper(p);
+    for (Eigen::Index j = 0; j < p; ++j) {
+      // Limits apply to original-scale coefficients b_j = beta_j / s_j.
+      lower[j] = data_.lower_limit[j] * columns_.scale[j];
+      upper[j] = data_.upper_limit[j] * columns_.scale[j];
+    }
+    return ElasticNet(options_.alpha, data_.penalty_factor, lower, upper);
+  }
+
+  std::vector<Eigen::Index> all_usable() const {
+    std::vector<Eigen::Index> all;
+    for (Eigen::Index j = 0; j < x_.cols(); ++j)
+      if (usable_[j]) all.push_back(j);
+    return all;
+  }
+
+  // sum_i w_i l(y_i, eta_i).
+  double loss() const {
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < eta_.size(); ++i)
+      if (weights_[i] > 0.0) total += weights_[i] * Datafit::loss(data_.y[i], eta_[i]);
+    return total;
+  }
+
+  double objective(double lambda) const { return loss() + lambda * state_.penalty_total; }
+
+  // On the caller's weight scale, as glmnet reports it.
+  double deviance(double loss_value) const {
+    return 2.0 * weight_total_ * std::max(loss_value - saturated_loss_, 0.0);
+  }
+
+  // The intercept of the model with the offset only: 1-D Newton on
+  // sum_i w_i (y_i - mu_i) = 0, from the link of the weighted mean.
+  void fit_null_intercept() {
+    const Eigen::Index n = eta_.size();
+    double y_mean = weights_.dot(data_.y);
+    y_mean = std::max(y_mean, 1e-10);
+    if (std::is_same<Datafit, Binomial>::value) y_mean = std::min(y_mean, 1.0 - 1e-10);
+    double b0 = Datafit::link(y_mean);
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      double score = 0.0, information = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double mu = Datafit::mean(data_.offset[i] + b0);
+        score += weights_[i] * (data_.y[i] - mu);
+        information += weights_[i] * Datafit::curvature(mu);
+      }
+      if (!(information > 0.0)) break;
+      const double step = score / information;
+      b0 += step;
+      if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(b0))) break;
+    }
+    if (!std::isfinite(b0)) b0 = Datafit::link(y_mean);
+    intercept_ = b0;
+    eta_ = data_.offset.array() + b0;
+  }
+
+  // The quadratic model at the current eta.
+  void set_point() {
+    const Eigen::Index n = eta_.size();
+    Eigen::VectorXd irls_weights(n), weighted_residual(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double mu = Datafit::mean(eta_[i]);
+      irls_weights[i] = weights_[i] * Datafit::curvature(mu);
+      weighted_residual[i] = weights_[i] * (data_.y[i] - mu);
+    }
+    updates_.set_point(irls_weights, weighted_residual);
+    ++point_version_;
+  }
+
+  // Exact gradients (of the loss, minus) at the current point, in parallel.
+  void compute_gradients(const std::vector<Eigen::Index>& variables) {
+    constexpr Eigen::Index piece = 256;
+    const auto count = static_cast<Eigen::Index>(variables.size());
+    parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
+      const Eigen::Index end = std::min(count, (c + 1) * piece);
+      for (Eigen::Index k = c * piece; k < end; ++k) {
+        const Eigen::Index j = variables[static_cast<std::size_t>(k)];
+        state_.gradient[j] = updates_.gradient(j);
+      }
+    });
+  }
+
+  // Strong set, Newton steps, KKT check of everything left out, repeat.
+  SolveOutcome solve_at(double lambda, double previous_lambda) {
+    const Eigen::Index p = x_.cols();
+    std::vector<char> in_working_set(p, 0);
+    std::vector<Eigen::Index> candidates;
+    for (Eigen::Index j = 0; j < p; ++j) {
+      if (!usable_[j]) continue;
+      if (state_.in_active_set[j] || !penalty_.is_penalized(j))
+        in_working_set[j] = 1;
+      else
+        candidates.push_back(j);
+    }
+    compute_gradients(candidates);
+    for (Eigen::Index j : candidates)
+      if (std::abs(state_.gradient[j]) >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j))
+        in_working_set[j] = 1;
+    std::vector<Eigen::Index> working_set;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (in_working_set[j]) working_set.push_back(j);
+
+    SolveOutcome total;
+    while (true) {
+      const SolveOutcome outcome = newton(lambda, working_set, options_.max_passes_per_lambda - total.n_passes);
+      total.n_passes += outcome.n_passes;
+      total.status = outcome.status;
+      if (outcome.status != LambdaStatus::converged) return total;
+      std::vector<Eigen::Index> left_out;
+      for (Eigen::Index j = 0; j < p; ++j)
+        if (usable_[j] && !in_working_set[j]) left_out.push_back(j);
+      compute_gradients(left_out);
+      bool violated = false;
+      for (Eigen::Index j : left_out) {
+        if (penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j)) {
+          in_working_set[j] = 1;
+          working_set.push_back(j);
+          violated = true;
+        }
+      }
+      if (!violated) return total;
+      if (total.n_passes >= options_.max_passes_per_lambda) {
+        total.status = LambdaStatus::max_passes_reached;
+        return total;
+      }
+    }
+  }
+
+  // Proximal Newton steps on the working set until the objective stops
+  // decreasing by more than the tolerance; on return the quadratic model
+  // is that of the final point.
+  SolveOutcome newton(double lambda, const std::vector<Eigen::Index>& working_set,
+                      int max_passes = std::numeric_limits<int>::max()) {
+    SolveOutcome total;
+    double current = objective(lambda);
+    std::vector<double> start_values(working_set.size());
+    for (int step = 0; step < max_newton_steps; ++step) {
+      // The model at the current point (set_point() was called for it).
+      for (Eigen::Index j : working_set) state_.curvature[j] = updates_.curvature(j);
+      state_.rss = updates_.residual_sum_of_squares();
+      for (std::size_t k = 0; k < working_set.size(); ++k)
+        start_values[k] = state_.coefficients[working_set[k]];
+      const double start_penalty = state_.penalty_total;
+      const double start_intercept = intercept_;
+      const Eigen::VectorXd start_eta = eta_;
+
+      CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(updates_, penalty_, monitor_);
+      // The model's objective is about rss / 2 + lambda * penalty; its
+      // tolerance follows it as the Gaussian path's does.
+      const double model_size = 0.5 * state_.rss + lambda * state_.penalty_total;
+      const double tolerance =
+          tolerance_ * std::min(1.0, std::max(model_size, 0.0) / std::max(0.5 * null_model_rss_, 1e-300));
+      const SolveOutcome inner = solver.solve(lambda, working_set, state_, tolerance,
+                                              options_.thresh, max_passes - total.n_passes);
+      total.n_passes += inner.n_passes;
+      const double intercept_change = updates_.intercept_change();
+
+      // Move along the Newton direction, halving the step until the
+      // objective does not increase.
+      double fraction = 1.0;
+      double candidate = 0.0;
+      for (int halving = 0;; ++halving) {
+        apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, fraction);
+        candidate = objective(lambda);
+        if (std::isfinite(candidate) && candidate <= current + 1e-15 * std::abs(current)) break;
+        if (halving == max_halvings) {
+          // No descent along this direction: keep the start point.
+          apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, 0.0);
+          state_.penalty_total = start_penalty;
+          candidate = current;
+          break;
+        }
+        fraction *= 0.5;
+      }
+      set_point();
+      const double decrease = current - candidate;
+      current = candidate;
+      if (inner.status != LambdaStatus::converged) {
+        total.status = inner.status;
+        return total;
+      }
+      if (decrease <= options_.thresh * newton_tolerance_factor * std::max(std::abs(current), 1e-300))
+        return total;
+    }
+    total.status = LambdaStatus::max_passes_reached;
+    return total;
+  }
+
+  // Coefficients at start + fraction * (solver's result - start), with eta,
+  // the intercept and the penalty total to match. The solver's result is
+  // read from state_ the first time and remembered.
+  void apply_step(const std::vector<Eigen::Index>& working_set,
+                  const std::vector<double>& start_values, const Eigen::VectorXd& start_eta,
+                  double start_intercept, double intercept_change, double fraction) {
+    if (fraction == 1.0) {
+      full_step_.resize(working_set.size());
+      for (std::size_t k = 0; k < working_set.size(); ++k)
+        full_step_[k] = state_.coefficients[working_set[k]] - start_values[k];
+    }
+    eta_ = start_eta;
+    intercept_ = start_intercept + fraction * intercept_change;
+    eta_.array() += fraction * intercept_change;
+    double penalty_total = 0.0;
+    for (std::size_t k = 0; k < working_set.size(); ++k) {
+      const Eigen::Index j = working_set[k];
+      const double change = fraction * full_step_[k];
+      state_.coefficients[j] = start_values[k] + change;
+      if (change != 0.0) x_.raw_axpy(j, change * x_.standardization().inv_scale(j), eta_);
+    }
+    for (Eigen::Index j : state_.active_set) penalty_total += penalty_.value(state_.coefficients[j], j);
+    state_.penalty_total = penalty_total;
+  }
+
+  // Appends the current solution on the original scale; returns its deviance ratio.
+  double record(PathResult& result, double lambda, const SolveOutcome& outcome) {
+    double intercept = intercept_;
+    int df = 0;
+    std::vector<Eigen::Index> nonzero;
+    for (Eigen::Index j : state_.active_set)
+      if (state_.coefficients[j] != 0.0) nonzero.push_back(j);
+    std::sort(nonzero.begin(), nonzero.end());
+    for (Eigen::Index j : nonzero) {
+      result.beta_row.push_back(static_cast<int>(j));
+      result.beta_value.push_back(state_.coefficients[j] / columns_.scale[j]);
+      ++df;
+    }
+    result.beta_col_start.push_back(static_cast<int>(result.beta_row.size()));
+    const double null_deviance = result.null_deviance;
+    const double dev_ratio =
+        null_deviance > 0.0 ? 1.0 - deviance(loss()) / null_deviance : 0.0;
+    result.lambda.push_back(lambda);
+    result.intercept.push_back(intercept);
+    result.df.push_back(df);
+    result.dev_ratio.push_back(dev_ratio);
+    result.n_passes.push_back(outcome.n_passes);
+    result.status.push_back(outcome.status);
+    return dev_ratio;
+  }
+
+  static constexpr int max_newton_steps = 100;
+  static constexpr int max_halvings = 30;
+  // Newton steps stop once a step gains less than thresh times this times
+  // the objective: they converge quadratically, so the next would gain far less.
+  static constexpr double newton_tolerance_factor = 0.1;
+
+  Design& x_;
+  const ProblemData& data_;
+  const FitOptions& options_;
+  Monitor& monitor_;
+  double weight_total_;
+  Eigen::VectorXd weights_;  // normalised to sum to 1
+  ColumnSummary columns_;
+  ElasticNet penalty_;
+  IrlsUpdates<Design> updates_;
+  CoordinateState state_;
+  std::vector<char> usable_;
+  Eigen::VectorXd eta_;
+  double intercept_ = 0.0;  // b0: eta = offset + b0 + sum_j beta_j x_j / s_j
+  double null_loss_ = 0.0;
+  double saturated_loss_ = 0.0;
+  double null_model_rss_ = 0.0;
+  double tolerance_ = 0.0;
+  long point_version_ = 0;
+  std::vector<double> full_step_;
+};
+
+template <class Datafit, class Design>
+PathResult fit_glm_path(Design& x, const ProblemData& data, const FitOptions& options,
+                        const LambdaGrid& grid, Monitor& monitor) {
+  return GlmPath<Design, Datafit>(x, data, options, monitor).run(grid);
+}
+
+}  // namespace glmsparse

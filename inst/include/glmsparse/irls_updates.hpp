@@ -1,0 +1,136 @@
+// Coordinate updates for the quadratic model of an IRLS (proximal Newton)
+// step. At the current linear predictor the loss is approximated by
+//
+//   1/2 sum_i v_i (r_i - d0 - sum_j d_j x~_ij)^2,   r_i = (y_i - mu_i) / v_i * w_i,
+//
+// with IRLS weights v, in the changes d0 (intercept) and d (coefficients,
+// standardized scale). The intercept change is profiled out: it is always
+// the v-weighted mean of the residual, so each column acts as if centred by
+// its v-weighted mean, and those centres are computed lazily, once per IRLS
+// step, for the columns actually visited. The residual is kept as w o r
+// (v times the residual), raw and uncentred, as in naive Gaussian updates.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "design.hpp"
+
+namespace glmsparse {
+
+template <class Design>
+class IrlsUpdates {
+ public:
+  // Each gradient costs an inner product over a column.
+  static constexpr bool exact_gradients_are_free = false;
+
+  IrlsUpdates(const Design& x, bool intercept)
+      : x_(x), intercept_(intercept), column_sum_(x.cols()), column_sum_step_(x.cols(), -1) {}
+
+  // A new quadratic model: IRLS weights v and weighted residual v o r.
+  void set_point(const Eigen::VectorXd& irls_weights, const Eigen::VectorXd& weighted_residual) {
+    irls_weights_ = irls_weights;
+    weighted_residual_ = weighted_residual;
+    weight_total_ = irls_weights_.sum();
+    weighted_residual_sum_ = weighted_residual_.sum();
+    ++step_;
+  }
+
+  // <x~_j, v o r> with x~_j centred by its v-weighted mean (when there is an
+  // intercept) and scaled: minus the model's derivative in coordinate j.
+  double gradient(Eigen::Index j) {
+    if (!intercept_) return x_.raw_dot(j, weighted_residual_) * x_.standardization().inv_scale(j);
+    double dot;
+    if (column_sum_step_[j] == step_) {
+      dot = x_.raw_dot(j, weighted_residual_);
+    } else {
+      const auto both = x_.raw_dot_pair(j, weighted_residual_, irls_weights_);
+      dot = both.first;
+      column_sum_[j] = both.second;
+      column_sum_step_[j] = step_;
+    }
+    return (dot - column_sum_[j] / weight_total_ * weighted_residual_sum_) *
+           x_.standardization().inv_scale(j);
+  }
+
+  // sum_i v_i x~_ij^2 under the current IRLS weights.
+  double curvature(Eigen::Index j) {
+    const auto moments = x_.weighted_moments(j, irls_weights_);
+    column_sum_[j] = moments.first;
+    column_sum_step_[j] = step_;
+    double second = moments.second;
+    if (intercept_) second -= moments.first * moments.first / weight_total_;
+    const double inv_scale = x_.standardization().inv_scale(j);
+    return std::max(second, 0.0) * inv_scale * inv_scale;
+  }
+
+  // The model's residual after d_j += delta. The centring constant is left
+  // to the profiled intercept; only sum(v o r) is tracked.
+  void update(Eigen::Index j, double delta) {
+    const double step = -delta * x_.standardization().inv_scale(j);
+    x_.raw_weighted_axpy(j, step, irls_weights_, weighted_residual_);
+    if (intercept_) weighted_residual_sum_ += step * column_sum(j);
+  }
+
+  // The intercept change that minimises the model for the current d.
+  double intercept_change() const {
+    return intercept_ && weight_total_ > 0.0 ? weighted_residual_sum_ / weight_total_ : 0.0;
+  }
+
+  // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
+  double residual_sum_of_squares() const {
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i)
+      if (irls_weights_[i] > 0.0) total += weighted_residual_[i] * weighted_residual_[i] / irls_weights_[i];
+    if (intercept_ && weight_total_ > 0.0)
+      total -= weighted_residual_sum_ * weighted_residual_sum_ / weight_total_;
+    return std::max(total, 0.0);
+  }
+
+  // Arithmetic of one coordinate update (an inner product and an axpy).
+  double coordinate_cost() const { return 2.0 * x_.average_column_length(); }
+
+  // out_k = <x~_{members[k]}, v o x~_j> under the current centring.
+  void cross_products(Eigen::Index j, const std::vector<Eigen::Index>& members,
+                      Eigen::VectorXd& out) {
+    buffer_.setZero(irls_weights_.size());
+    x_.raw_weighted_axpy(j, 1.0, irls_weights_, buffer_);
+    out.resize(static_cast<Eigen::Index>(members.size()));
+    const double inv_scale_j = x_.standardization().inv_scale(j);
+    const double sum_j = intercept_ ? column_sum(j) : 0.0;
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      const Eigen::Index m = members[k];
+      double value = x_.raw_dot(m, buffer_);
+      if (intercept_) value -= column_sum(m) * sum_j / weight_total_;
+      out[static_cast<Eigen::Index>(k)] = value * x_.standardization().inv_scale(m) * inv_scale_j;
+    }
+  }
+
+  void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
+  void prepare_full_gradient() {}
+
+ private:
+  double column_sum(Eigen::Index j) {
+    if (column_sum_step_[j] != step_) {
+      column_sum_[j] = x_.raw_dot(j, irls_weights_);
+      column_sum_step_[j] = step_;
+    }
+    return column_sum_[j];
+  }
+
+  const Design& x_;
+  bool intercept_;
+  Eigen::VectorXd irls_weights_;
+  Eigen::VectorXd weighted_residual_;
+  double weight_total_ = 0.0;
+  double weighted_residual_sum_ = 0.0;
+  // sum_i v_i x_ij, valid when column_sum_step_[j] == step_.
+  Eigen::VectorXd column_sum_;
+  std::vector<long> column_sum_step_;
+  long step_ = 0;
+  Eigen::VectorXd buffer_;
+};
+
+}  // namespace glmsparse
