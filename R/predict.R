@@ -7,9 +7,11 @@
 #' @param newx Matrix (dense or `dgCMatrix`) of new observations; needed for
 #'   `type = "link"` and `"response"`.
 #' @param s Lambda values at which predictions are wanted; default the whole path.
-#' @param type `"link"` (linear predictor), `"response"` (the same for the
-#'   gaussian family), `"coefficients"` or `"nonzero"` (indices of the nonzero
-#'   coefficients at each `s`).
+#' @param type `"link"` (linear predictor), `"response"` (the fitted mean:
+#'   the linear predictor for gaussian, the probability of the second class
+#'   for binomial, the expected count for poisson), `"class"` (binomial
+#'   only: the predicted class label), `"coefficients"` or `"nonzero"`
+#'   (indices of the nonzero coefficients at each `s`).
 #' @param exact Not supported: solutions are always interpolated.
 #' @param newoffset Offset for `newx`; required if the fit used an offset.
 #' @param ... Not used.
@@ -21,14 +23,18 @@
 #' predict(fit, type = "nonzero", s = 5)
 #' @export
 predict.glmsparse <- function(object, newx, s = NULL,
-                              type = c("link", "response", "coefficients", "nonzero"),
+                              type = c("link", "response", "coefficients", "nonzero", "class"),
                               exact = FALSE, newoffset, ...) {
   type <- match.arg(type)
   if (!isFALSE(exact)) stop("`exact = TRUE` is not supported; solutions are interpolated.", call. = FALSE)
   coefficients <- interpolated_coefficients(object, s)
   if (type == "coefficients") return(coefficients)
   if (type == "nonzero") return(nonzero_indices(coefficients[-1, , drop = FALSE]))
-  if (missing(newx)) stop("`newx` is required for type = \"link\" or \"response\".", call. = FALSE)
+  family <- sub("^gs", "", class(object)[1])
+  if (type == "class" && family != "binomial") {
+    stop(sprintf("`type = \"class\"` is only for family \"binomial\"; this fit is \"%s\".", family), call. = FALSE)
+  }
+  if (missing(newx)) stop(sprintf("`newx` is required for type = \"%s\".", type), call. = FALSE)
   newx <- check_newx(newx, nrow(object$beta))
   link <- as.matrix(methods::cbind2(1, newx) %*% coefficients)
   if (isTRUE(object$offset)) {
@@ -36,7 +42,11 @@ predict.glmsparse <- function(object, newx, s = NULL,
     newoffset <- check_offset(newoffset, nrow(newx))
     link <- link + newoffset
   }
-  link
+  if (type == "link" || family == "gaussian") return(link)
+  if (family == "poisson") return(exp(link))
+  if (type == "response") return(stats::plogis(link))
+  classes <- matrix(object$classnames[(link > 0) + 1L], nrow(link), ncol(link), dimnames = dimnames(link))
+  classes
 }
 
 #' @rdname predict.glmsparse
