@@ -62,6 +62,7 @@ check_y_poisson <- function(y, nobs) {
   if (any(!is.finite(y))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
   if (any(y < 0)) stop("`y` for family \"poisson\" must be non-negative counts.", call. = FALSE)
   if (any(y != round(y))) stop("`y` for family \"poisson\" must be whole-number counts.", call. = FALSE)
+  if (all(y == 0)) stop("`y` for family \"poisson\" is all zero: the fitted mean would be zero, on the boundary of the model.", call. = FALSE)
   as.double(y)
 }
 

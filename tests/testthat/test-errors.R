@@ -62,17 +62,20 @@ test_that("alpha, lambda, nlambda, lambda.min.ratio, thresh and maxit are range-
   expect_error(glmsparse(x, y, maxit = 0), "`maxit` must be in [1, Inf]; got 0.", fixed = TRUE)
   expect_error(glmsparse(x, y, standardize = NA), "`standardize` must be TRUE or FALSE.", fixed = TRUE)
   expect_error(glmsparse(x, y, intercept = "yes"), "`intercept` must be TRUE or FALSE.", fixed = TRUE)
-  expect_error(glmsparse(x, y, family = "poisson"), "`family` must be one of \"gaussian\"; got \"poisson\".", fixed = TRUE)
+  expect_error(glmsparse(x, y, family = "gamma"),
+               "`family` must be one of \"gaussian\", \"binomial\", \"poisson\"; got \"gamma\".", fixed = TRUE)
 })
 
 test_that("methods reject bad newx, s and type", {
   fit <- glmsparse(x, y)
   expect_error(predict(fit, newx = x[, 1:3]), "`newx` must have 4 columns, as the fitted `x`; got 3.", fixed = TRUE)
   expect_error(predict(fit, newx = "a"), "`newx` must be a numeric matrix or a sparse Matrix.", fixed = TRUE)
-  expect_error(predict(fit), "`newx` is required for type = \"link\" or \"response\".", fixed = TRUE)
+  expect_error(predict(fit), "`newx` is required for type = \"link\".", fixed = TRUE)
   expect_error(coef(fit, s = -1), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
   expect_error(coef(fit, s = "lambda.min"), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
-  expect_error(predict(fit, newx = x, type = "class"), "'arg' should be one of")
+  expect_error(predict(fit, newx = x, type = "class"),
+               "`type = \"class\"` is only for family \"binomial\"; this fit is \"gaussian\".", fixed = TRUE)
+  expect_error(predict(fit, newx = x, type = "probability"), "'arg' should be one of")
   expect_error(plot(fit, xvar = "foo"), "'arg' should be one of")
   fit_offset <- glmsparse(x, y, offset = rep(1, 10))
   expect_error(predict(fit_offset, newx = x), "`newoffset` is required because the model was fitted with an offset.", fixed = TRUE)
@@ -83,4 +86,32 @@ test_that("nthreads must be a whole number of at least 1", {
   expect_error(glmsparse(x, y, nthreads = 1.5), "`nthreads` must be a whole number.", fixed = TRUE)
   expect_error(glmsparse(x, y, nthreads = "2"), "`nthreads` must be a single finite number.", fixed = TRUE)
   expect_error(glmsparse(x, y, nthreads = NA), "`nthreads` must be a single finite number.", fixed = TRUE)
+})
+
+test_that("binomial and poisson responses are checked, naming y and the family", {
+  expect_error(glmsparse(x, rep(c(0, 1, 2), length.out = 10), family = "binomial"),
+               "`y` for family \"binomial\" must have exactly two classes; got 3.", fixed = TRUE)
+  expect_error(glmsparse(x, rep(1, 10), family = "binomial"),
+               "`y` for family \"binomial\" must have exactly two classes; got 1.", fixed = TRUE)
+  expect_error(glmsparse(x, factor(rep(c("a", "b"), 5))[1:9], family = "binomial"),
+               "`y` has length 9 but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, c(NA, rep(c(0, 1), length.out = 9)), family = "binomial"),
+               "`y` must not contain NA, NaN or Inf values.", fixed = TRUE)
+  expect_error(glmsparse(x, matrix(1, 10, 3), family = "binomial"),
+               "`y` for family \"binomial\" must be a vector, a factor or a two-column matrix of counts; got a matrix with 3 columns.",
+               fixed = TRUE)
+  expect_error(glmsparse(x, cbind(rep(1, 10), c(-1, rep(1, 9))), family = "binomial"),
+               "`y` counts for family \"binomial\" must be non-negative.", fixed = TRUE)
+  expect_error(glmsparse(x, cbind(c(0, rep(1, 9)), c(0, rep(1, 9))), family = "binomial"),
+               "`y` for family \"binomial\" has rows whose counts are all zero.", fixed = TRUE)
+  expect_error(glmsparse(x, matrix(1, 9, 2), family = "binomial"),
+               "`y` has 9 rows but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, c(-1, rep(2, 9)), family = "poisson"),
+               "`y` for family \"poisson\" must be non-negative counts.", fixed = TRUE)
+  expect_error(glmsparse(x, c(0.5, rep(2, 9)), family = "poisson"),
+               "`y` for family \"poisson\" must be whole-number counts.", fixed = TRUE)
+  expect_error(glmsparse(x, rep(0, 10), family = "poisson"),
+               "`y` for family \"poisson\" is all zero", fixed = TRUE)
+  expect_error(glmsparse(x, letters[1:10], family = "poisson"),
+               "`y` must be a numeric vector of counts for family \"poisson\".", fixed = TRUE)
 })
