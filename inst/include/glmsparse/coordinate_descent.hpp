@@ -55,11 +55,16 @@ class CoordinateDescent {
   // be gained, extrapolated from the last two passes' decreases assuming
   // linear convergence, is below `relative_tolerance` times the objective.
   // The second test keeps ill-conditioned (p > n) problems from stopping early.
+  // At least this many passes before the objective's progress can count as
+  // settled: one pass alone gives no convergence rate to extrapolate from.
+  void set_minimum_passes(int passes) { minimum_passes_ = passes; }
+
   SolveOutcome solve(double lambda, const std::vector<Eigen::Index>& working_set,
                      CoordinateState& state, double tolerance, double relative_tolerance,
                      int max_passes) {
     SolveOutcome outcome;
     ProgressEstimate progress;
+    progress.minimum_passes = minimum_passes_;
     // Anderson extrapolation of the active coefficients over successive
     // passes speeds up slow (ill-conditioned) convergence; its history
     // restarts whenever the active set grows.
@@ -390,6 +395,7 @@ class CoordinateDescent {
   Monitor& monitor_;
   SupportFactor* support_factor_;
   int support_changes_ = 0;
+  int minimum_passes_ = 0;
   double last_fraction_ = -1;  // coefficients that became or left zero in the last pass
 };
 

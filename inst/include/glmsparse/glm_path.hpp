@@ -277,13 +277,17 @@ class GlmPath {
       const Eigen::VectorXd start_eta = eta_;
 
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(updates_, penalty_, monitor_);
+      // Each model is solved well past the accuracy asked of the Newton
+      // steps; otherwise the steps converge only linearly, one pass at a time.
+      solver.set_minimum_passes(2);
       // The model's objective is about rss / 2 + lambda * penalty; its
       // tolerance follows it as the Gaussian path's does.
       const double model_size = 0.5 * state_.rss + lambda * state_.penalty_total;
       const double tolerance =
           tolerance_ * std::min(1.0, std::max(model_size, 0.0) / std::max(0.5 * null_model_rss_, 1e-300));
       const SolveOutcome inner = solver.solve(lambda, working_set, state_, tolerance,
-                                              options_.thresh, max_passes - total.n_passes);
+                                              options_.thresh * newton_tolerance_factor,
+                                              max_passes - total.n_passes);
       total.n_passes += inner.n_passes;
       const double intercept_change = updates_.intercept_change();
 

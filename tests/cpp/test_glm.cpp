@@ -1,0 +1,829 @@
+// Generalized linear models (binomial, poisson): the per-observation loss
+// and its derivatives against finite differences, the IRLS quadratic model
+// against the weighted loss and against an explicitly formed model, KKT
+// conditions at every point of the path, and dense == sparse.
+//
+// Finite-difference tolerances are error bounds, not fitted constants: a
+// central difference with step h has truncation error h^2/6 max|f'''| (first
+// derivative) or h^2/12 max|f''''| (second derivative), and rounding error
+// c eps M / h or 4 c eps M / h^2 when each f value carries a relative error
+// of at most c eps on terms of size M. Steps are powers of two and the
+// evaluation points dyadic, so eta +- h is exact.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <glmsparse/glmsparse.hpp>
+
+#include "helpers.hpp"
+
+using glmsparse::Binomial;
+using glmsparse::FitOptions;
+using glmsparse::LambdaGrid;
+using glmsparse::PathResult;
+using glmsparse::Poisson;
+using glmsparse::ProblemData;
+
+namespace {
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+// Relative error, in units of eps, allowed for one evaluation of the loss
+// (a handful of correctly rounded operations plus exp/log1p, each within an ulp).
+constexpr double kEvalUlps = 8.0;
+
+// Derivative bounds of b(eta) for the truncation errors: binomial
+// |b'''| = |mu (1 - mu)(1 - 2 mu)| <= 1 / (6 sqrt 3), |b''''| <= 1/8 everywhere;
+// poisson b''' = b'''' = e^eta, bounded on [eta - h, eta + h] by e^(eta + h).
+template <class Family>
+struct Traits;
+
+template <>
+struct Traits<Binomial> {
+  static std::vector<double> ys() { return {0.0, 0.3, 1.0}; }
+  static std::vector<double> etas() { return {-6.0, -3.0, -1.0, -0.25, 0.0, 0.5, 2.0, 5.0}; }
+  static double third_bound(double /*eta*/, double /*h*/) { return 1.0 / (6.0 * std::sqrt(3.0)); }
+  static double fourth_bound(double /*eta*/, double /*h*/) { return 0.125; }
+  // Interior y, for which the saturated model has a finite linear predictor.
+  static bool interior(double y) { return y > 0.0 && y < 1.0; }
+  // The exact b''(eta) = mu (1 - mu), before the IRLS floor.
+  static double b2(double eta) {
+    const double mu = Binomial::mean(eta);
+    return mu * (1.0 - mu);
+  }
+};
+
+template <>
+struct Traits<Poisson> {
+  static std::vector<double> ys() { return {0.0, 1.0, 4.0}; }
+  static std::vector<double> etas() { return {-3.0, -1.0, -0.25, 0.0, 0.5, 1.5, 3.0}; }
+  static double third_bound(double eta, double h) { return std::exp(eta + h); }
+  static double fourth_bound(double eta, double h) { return std::exp(eta + h); }
+  static bool interior(double y) { return y > 0.0; }
+  static double b2(double eta) { return std::exp(eta); }
+};
+
+// Size of the terms of l(y, eta) = b(eta) - y eta: the scale of its rounding error.
+template <class Family>
+double loss_magnitude(double y, double eta) {
+  return std::abs(Family::loss(0.0, eta)) + std::abs(y * eta) + std::abs(Family::loss(y, eta));
+}
+
+template <class Family>
+void check_observation_derivatives() {
+  const double h1 = std::ldexp(1.0, -17);  // about 7.6e-6
+  const double h2 = std::ldexp(1.0, -10);  // about 9.8e-4
+  for (double y : Traits<Family>::ys()) {
+    for (double eta : Traits<Family>::etas()) {
+      INFO(Family::name << " y = " << y << " eta = " << eta);
+      auto l = [y](double e) { return Family::loss(y, e); };
+
+      // First derivative: mu - y.
+      {
+        const double fd = (l(eta + h1) - l(eta - h1)) / (2.0 * h1);
+        const double m = std::max(loss_magnitude<Family>(y, eta + h1),
+                                  loss_magnitude<Family>(y, eta - h1));
+        const double tol = h1 * h1 / 6.0 * Traits<Family>::third_bound(eta, h1) +
+                           kEvalUlps * kEps * m / h1;
+        const double expected = Family::mean(eta) - y;
+        INFO("fd " << fd << " mean - y " << expected << " tol " << tol);
+        CHECK(std::abs(fd - expected) <= tol);
+      }
+      // Second derivative: b''(eta), which curvature() returns at moderate eta.
+      {
+        const double fd = (l(eta + h2) - 2.0 * l(eta) + l(eta - h2)) / (h2 * h2);
+        const double m = std::max({loss_magnitude<Family>(y, eta + h2),
+                                   loss_magnitude<Family>(y, eta),
+                                   loss_magnitude<Family>(y, eta - h2)});
+        const double tol = h2 * h2 / 12.0 * Traits<Family>::fourth_bound(eta, h2) +
+                           4.0 * kEvalUlps * kEps * m / (h2 * h2);
+        const double curvature = Family::curvature(Family::mean(eta));
+        INFO("fd " << fd << " curvature " << curvature << " tol " << tol);
+        CHECK(std::abs(fd - curvature) <= tol);
+        // And curvature() is b'' itself there (no floor), to rounding.
+        CHECK(std::abs(curvature - Traits<Family>::b2(eta)) <= 8.0 * kEps * Traits<Family>::b2(eta));
+      }
+      // The saturated model bounds the loss from below.
+      {
+        const double gap = Family::loss(y, eta) - Family::saturated_loss(y);
+        const double tol = kEvalUlps * kEps *
+                           (loss_magnitude<Family>(y, eta) + std::abs(Family::saturated_loss(y)));
+        INFO("loss - saturated " << gap);
+        CHECK(gap >= -tol);
+      }
+    }
+    if (Traits<Family>::interior(y)) {
+      // Equality at the saturated linear predictor; the loss is flat there,
+      // so the rounding of link(y) costs only O(eps^2).
+      const double eta = Family::link(y);
+      INFO(Family::name << " y = " << y << " eta = link(y) = " << eta);
+      CHECK(std::abs(Family::mean(eta) - y) <= 4.0 * kEps * y);
+      const double gap = Family::loss(y, eta) - Family::saturated_loss(y);
+      const double tol = kEvalUlps * kEps *
+                         (loss_magnitude<Family>(y, eta) + std::abs(Family::saturated_loss(y)));
+      INFO("loss - saturated " << gap << " tol " << tol);
+      CHECK(std::abs(gap) <= tol);
+      // Away from it the gap is positive, about b''(eta) d^2 / 2.
+      for (double d : {-0.5, 0.5}) {
+        const double away = Family::loss(y, eta + d) - Family::saturated_loss(y);
+        CHECK(away > 0.1 * Traits<Family>::b2(eta) * d * d / 2.0);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GLM loss derivatives match finite differences", "[glm][datafit]") {
+  SECTION("binomial") { check_observation_derivatives<Binomial>(); }
+  SECTION("poisson") { check_observation_derivatives<Poisson>(); }
+}
+
+TEST_CASE("Binomial mean, loss and curvature stay finite and floored", "[glm][datafit]") {
+  CHECK(Binomial::mean(800.0) == 1.0);
+  CHECK(Binomial::mean(-800.0) == 0.0);
+  CHECK(Binomial::mean(0.0) == 0.5);
+  // mean(-eta) = 1 - mean(eta).
+  for (double eta : {-7.0, -2.5, -0.1, 0.3, 4.0})
+    CHECK(std::abs(Binomial::mean(-eta) - (1.0 - Binomial::mean(eta))) <= 2.0 * kEps);
+  CHECK(std::isfinite(Binomial::loss(0.0, 800.0)));
+  CHECK(Binomial::loss(0.0, 800.0) == Approx(800.0).epsilon(1e-15));
+  CHECK(Binomial::loss(1.0, -800.0) == Approx(800.0).epsilon(1e-15));
+  CHECK(Binomial::loss(0.0, -800.0) >= 0.0);
+  // Far out mu (1 - mu) is below the floor.
+  const double floor = Binomial::minimum_probability * (1.0 - Binomial::minimum_probability);
+  CHECK(Binomial::curvature(Binomial::mean(20.0)) == floor);
+  CHECK(Binomial::curvature(Binomial::mean(-20.0)) == floor);
+  CHECK(Binomial::curvature(1.0) == floor);
+  CHECK(Binomial::saturated_loss(0.0) == 0.0);
+  CHECK(Binomial::saturated_loss(1.0) == 0.0);
+  CHECK(Poisson::saturated_loss(0.0) == 0.0);
+}
+
+// ---------------------------------------------------------------------------
+// The IRLS quadratic model against the weighted loss.
+
+namespace {
+
+template <class Family>
+Eigen::VectorXd random_response(std::mt19937& rng, const Eigen::VectorXd& eta) {
+  Eigen::VectorXd y(eta.size());
+  for (Eigen::Index i = 0; i < eta.size(); ++i) {
+    const double mu = Family::mean(eta[i]);
+    if (std::is_same<Family, Binomial>::value) {
+      std::bernoulli_distribution draw(mu);
+      y[i] = draw(rng) ? 1.0 : 0.0;
+    } else {
+      std::poisson_distribution<int> draw(mu);
+      y[i] = static_cast<double>(draw(rng));
+    }
+  }
+  return y;
+}
+
+// L(eta) = sum_i w_i l(y_i, eta_i).
+template <class Family>
+double weighted_loss(const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta) {
+  double total = 0.0;
+  for (Eigen::Index i = 0; i < y.size(); ++i) total += w[i] * Family::loss(y[i], eta[i]);
+  return total;
+}
+
+// Size of the terms of L, for its rounding error (the sum adds n eps of them).
+template <class Family>
+double weighted_loss_magnitude(const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+                               const Eigen::VectorXd& eta) {
+  double total = 0.0;
+  for (Eigen::Index i = 0; i < y.size(); ++i) total += w[i] * loss_magnitude<Family>(y[i], eta[i]);
+  return total;
+}
+
+// The intercept change a with sum_i w_i (y_i - mean(eta_i + a)) = 0, by Newton.
+template <class Family>
+double fit_intercept(const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta) {
+  double a = 0.0;
+  for (int iteration = 0; iteration < 200; ++iteration) {
+    double score = 0.0, information = 0.0;
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      const double mu = Family::mean(eta[i] + a);
+      score += w[i] * (y[i] - mu);
+      information += w[i] * Traits<Family>::b2(eta[i] + a);
+    }
+    const double step = score / information;
+    a += step;
+    if (std::abs(step) <= 1e-15 * std::max(1.0, std::abs(a))) break;
+  }
+  return a;
+}
+
+struct GlmPoint {
+  Eigen::MatrixXd x;
+  Eigen::VectorXd y, w, eta;
+};
+
+template <class Family>
+GlmPoint random_point(std::mt19937& rng, Eigen::Index n, Eigen::Index p) {
+  GlmPoint point;
+  point.x = test_helpers::random_matrix(rng, n, p, 0.3);
+  point.eta = test_helpers::random_vector(rng, n, 0.2, 0.8);
+  point.y = random_response<Family>(rng, point.eta);
+  const Eigen::VectorXd raw = test_helpers::random_uniform(rng, n, 0.2, 3.0);
+  point.w = raw / raw.sum();
+  return point;
+}
+
+// First and second central differences of f at 0 with step h, with bounds
+// on their rounding errors when f carries an absolute error of at most `noise`.
+struct Differences {
+  double first, second, first_rounding, second_rounding;
+};
+
+template <class F>
+Differences differences(const F& f, double h, double noise) {
+  const double plus = f(h), zero = f(0.0), minus = f(-h);
+  return {(plus - minus) / (2.0 * h), (plus - 2.0 * zero + minus) / (h * h), noise / h,
+          4.0 * noise / (h * h)};
+}
+
+template <class Family>
+void check_model_against_loss(std::mt19937& rng, bool standardize_scale) {
+  const Eigen::Index n = 30, p = 4;
+  const GlmPoint point = random_point<Family>(rng, n, p);
+  const Eigen::VectorXd& y = point.y;
+  const Eigen::VectorXd& w = point.w;
+  test_helpers::DenseFixture fixture(point.x);
+  const Eigen::VectorXd scale = standardize_scale ? test_helpers::random_uniform(rng, p, 0.5, 2.0)
+                                                  : Eigen::VectorXd::Ones(p);
+
+  for (bool intercept : {false, true}) {
+    INFO(Family::name << " intercept=" << intercept << " scaled=" << standardize_scale);
+    // With an intercept, move to the point where the intercept is optimal:
+    // there the profiled loss P(t) = min_a L(eta + a + t x~_j) has slope
+    // dL/db_j (envelope theorem) and curvature H_jj - H_j0^2 / H_00.
+    Eigen::VectorXd eta = point.eta;
+    if (intercept) eta.array() += fit_intercept<Family>(y, w, eta);
+
+    Eigen::VectorXd v(n), residual(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double mu = Family::mean(eta[i]);
+      v[i] = w[i] * Family::curvature(mu);
+      residual[i] = w[i] * (y[i] - mu);
+    }
+    if (intercept) CHECK(std::abs(residual.sum()) <= 1e-14);
+
+    fixture.design.standardization().set(Eigen::VectorXd::Zero(p), scale);
+    glmsparse::IrlsUpdates<glmsparse::DenseDesign> updates(fixture.design, intercept);
+    updates.set_point(v, residual);
+    CHECK(updates.intercept_change() == Approx(0.0).margin(intercept ? 1e-13 : 0.0));
+
+    for (Eigen::Index j = 0; j < p; ++j) {
+      INFO("variable " << j);
+      const Eigen::VectorXd direction = point.x.col(j) / scale[j];
+      const double abs_direction_cubed = w.dot(direction.cwiseAbs().array().cube().matrix());
+      const double abs_direction_fourth = w.dot(direction.array().square().square().matrix());
+      // Rounding of L: n additions of terms of size M plus the evaluations,
+      // and the rounding of eta + t d_i (relative eps) times |dl/deta|.
+      auto noise_at = [&](const Eigen::VectorXd& e) {
+        double slope_term = 0.0;
+        for (Eigen::Index i = 0; i < n; ++i)
+          slope_term += w[i] * std::abs(Family::mean(e[i]) - y[i]) * (std::abs(e[i]) + 1.0);
+        return (static_cast<double>(n) + kEvalUlps) * kEps *
+                   weighted_loss_magnitude<Family>(y, w, e) +
+               kEps * slope_term;
+      };
+      const double noise = 2.0 * noise_at(eta);
+      double eta_reach = eta.cwiseAbs().maxCoeff();
+
+      // Order matters for the cached column sums: ask for the curvature
+      // first for even j, the gradient first for odd j.
+      double gradient, curvature;
+      if (j % 2 == 0) {
+        curvature = updates.curvature(j);
+        gradient = updates.gradient(j);
+      } else {
+        gradient = updates.gradient(j);
+        curvature = updates.curvature(j);
+      }
+
+      if (!intercept) {
+        auto loss_along = [&](double t) {
+          return weighted_loss<Family>(y, w, eta + t * direction);
+        };
+        const double h1 = std::ldexp(1.0, -16), h2 = std::ldexp(1.0, -10);
+        const double reach = eta_reach + h2 * direction.cwiseAbs().maxCoeff();
+        const Differences d1 = differences(loss_along, h1, noise);
+        const Differences d2 = differences(loss_along, h2, noise);
+        const double tol1 = h1 * h1 / 6.0 * abs_direction_cubed * Traits<Family>::third_bound(reach, 0.0) +
+                            d1.first_rounding;
+        const double tol2 = h2 * h2 / 12.0 * abs_direction_fourth * Traits<Family>::fourth_bound(reach, 0.0) +
+                            d2.second_rounding;
+        INFO("gradient " << gradient << " -fd " << -d1.first << " tol " << tol1);
+        CHECK(std::abs(gradient + d1.first) <= tol1);
+        INFO("curvature " << curvature << " fd " << d2.second << " tol " << tol2);
+        CHECK(std::abs(curvature - d2.second) <= tol2);
+      } else {
+        // P(t), with the intercept re-fitted by Newton at each t (its error
+        // enters P only squared). The profiled function has no simple
+        // derivative bound, so the truncation error of the step h/2 is
+        // bounded by |D(h) - D(h/2)| (three times its Richardson estimate).
+        auto profiled = [&](double t) {
+          const Eigen::VectorXd moved = eta + t * direction;
+          const double a = fit_intercept<Family>(y, w, moved);
+          return weighted_loss<Family>(y, w, moved.array() + a);
+        };
+        const double h1 = std::ldexp(1.0, -14), h2 = std::ldexp(1.0, -9);
+        const Differences d1 = differences(profiled, h1, noise);
+        const Differences d1_half = differences(profiled, h1 / 2.0, noise);
+        const Differences d2 = differences(profiled, h2, noise);
+        const Differences d2_half = differences(profiled, h2 / 2.0, noise);
+        const double tol1 = std::abs(d1.first - d1_half.first) + d1_half.first_rounding + d1.first_rounding;
+        const double tol2 = std::abs(d2.second - d2_half.second) + d2_half.second_rounding + d2.second_rounding;
+        INFO("gradient " << gradient << " -fd " << -d1_half.first << " tol " << tol1);
+        CHECK(std::abs(gradient + d1_half.first) <= tol1);
+        INFO("curvature " << curvature << " fd " << d2_half.second << " tol " << tol2);
+        CHECK(std::abs(curvature - d2_half.second) <= tol2);
+        // The unprofiled slope is the same at this point.
+        auto loss_along = [&](double t) { return weighted_loss<Family>(y, w, eta + t * direction); };
+        const Differences plain = differences(loss_along, h1, noise);
+        const double reach = eta_reach + h1 * direction.cwiseAbs().maxCoeff();
+        const double tol_plain = h1 * h1 / 6.0 * abs_direction_cubed * Traits<Family>::third_bound(reach, 0.0) +
+                                 plain.first_rounding;
+        CHECK(std::abs(gradient + plain.first) <= tol_plain);
+        // And the profiled curvature is below the plain one by H_j0^2 / H_00 > 0.
+        CHECK(curvature < plain.second);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("IRLS gradient and curvature are those of the weighted loss", "[glm][irls]") {
+  std::mt19937 rng(31);
+  for (bool scaled : {false, true}) {
+    SECTION("binomial scaled=" + std::to_string(scaled)) { check_model_against_loss<Binomial>(rng, scaled); }
+    SECTION("poisson scaled=" + std::to_string(scaled)) { check_model_against_loss<Poisson>(rng, scaled); }
+  }
+}
+
+namespace {
+
+// The model of irls_updates.hpp formed explicitly: Q(d0, d) =
+// 1/2 sum_i v_i (r_i - d0 - sum_j d_j x_ij / s_j)^2, r = w (y - mu) / v,
+// with d0 minimising Q when there is an intercept (0 otherwise).
+struct ExplicitModel {
+  Eigen::MatrixXd xs;  // x_ij / s_j
+  Eigen::VectorXd v, r;
+  bool intercept;
+
+  double best_intercept(const Eigen::VectorXd& d) const {
+    if (!intercept) return 0.0;
+    return v.dot(r - xs * d) / v.sum();
+  }
+  Eigen::VectorXd residual(const Eigen::VectorXd& d) const {
+    return (r - xs * d).array() - best_intercept(d);
+  }
+  // -dQ/dd_j at the best intercept (the profiled model's slope).
+  double gradient(const Eigen::VectorXd& d, Eigen::Index j) const {
+    return xs.col(j).dot(v.cwiseProduct(residual(d)));
+  }
+  double cross(Eigen::Index j, Eigen::Index k) const {
+    double value = xs.col(j).dot(v.cwiseProduct(xs.col(k)));
+    if (intercept) value -= v.dot(xs.col(j)) * v.dot(xs.col(k)) / v.sum();
+    return value;
+  }
+  double rss(const Eigen::VectorXd& d) const { return v.dot(residual(d).cwiseAbs2()); }
+  // Scale of the terms in gradient(d, j), for its rounding error.
+  double gradient_magnitude(const Eigen::VectorXd& d, Eigen::Index j) const {
+    const Eigen::VectorXd raw = r - xs * d;
+    const double raw_size = v.dot(xs.col(j).cwiseAbs().cwiseProduct(raw.cwiseAbs() + (xs.cwiseAbs() * d.cwiseAbs())));
+    return raw_size + xs.col(j).cwiseAbs().maxCoeff() * v.dot(raw.cwiseAbs() + r.cwiseAbs());
+  }
+};
+
+template <class Family>
+void check_model_updates(std::mt19937& rng) {
+  const Eigen::Index n = 30, p = 5;
+  const GlmPoint point = random_point<Family>(rng, n, p);
+  Eigen::VectorXd v(n), residual(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double mu = Family::mean(point.eta[i]);
+    v[i] = point.w[i] * Family::curvature(mu);
+    residual[i] = point.w[i] * (point.y[i] - mu);
+  }
+  const Eigen::VectorXd scale = test_helpers::random_uniform(rng, p, 0.5, 2.0);
+  const double gamma = 4.0 * static_cast<double>(n) * kEps;  // dot products of length n, twice
+
+  for (bool intercept : {false, true}) {
+    INFO(Family::name << " intercept=" << intercept);
+    test_helpers::DenseFixture dense(point.x);
+    test_helpers::SparseFixture sparse(point.x);
+    // Centres as the path sets them; the model ignores them (the profiled
+    // intercept centres each column by its v-weighted mean).
+    const Eigen::VectorXd center =
+        intercept ? Eigen::VectorXd(point.x.transpose() * point.w) : Eigen::VectorXd::Zero(p);
+    dense.design.standardization().set(center, scale);
+    sparse.design.standardization().set(center, scale);
+    glmsparse::IrlsUpdates<glmsparse::DenseDesign> dense_updates(dense.design, intercept);
+    glmsparse::IrlsUpdates<glmsparse::SparseDesign> sparse_updates(sparse.design, intercept);
+
+    ExplicitModel model{point.x * scale.cwiseInverse().asDiagonal(), v,
+                        residual.cwiseQuotient(v), intercept};
+    Eigen::VectorXd d = Eigen::VectorXd::Zero(p);
+
+    // Two IRLS steps on the same updates object: the cached column sums of
+    // the first must not leak into the second.
+    for (int step = 0; step < 2; ++step) {
+      INFO("set_point number " << step);
+      if (step == 1) {
+        model.v = v.cwiseProduct(test_helpers::random_uniform(rng, n, 0.5, 1.5));
+        model.r = residual.cwiseQuotient(model.v);
+        d.setZero();
+      }
+      const Eigen::VectorXd weighted = model.v.cwiseProduct(model.r);
+      dense_updates.set_point(model.v, weighted);
+      sparse_updates.set_point(model.v, weighted);
+
+      const double rss_scale = weighted.cwiseAbs().dot(model.r.cwiseAbs());
+      CHECK(std::abs(dense_updates.residual_sum_of_squares() - model.rss(d)) <= gamma * rss_scale);
+      CHECK(std::abs(sparse_updates.residual_sum_of_squares() - model.rss(d)) <= gamma * rss_scale);
+
+      const std::vector<std::pair<Eigen::Index, double>> moves = {
+          {1, 0.3}, {3, -0.2}, {1, 0.1}, {0, 0.5}, {4, -0.05}, {3, 0.2}};
+      for (std::size_t m = 0; m <= moves.size(); ++m) {
+        INFO("after " << m << " updates");
+        for (Eigen::Index j = 0; j < p; ++j) {
+          INFO("variable " << j);
+          const double expected = model.gradient(d, j);
+          const double tol = gamma * model.gradient_magnitude(d, j);
+          CHECK(std::abs(dense_updates.gradient(j) - expected) <= tol);
+          CHECK(std::abs(sparse_updates.gradient(j) - expected) <= tol);
+          const double cross_scale = model.v.dot(model.xs.col(j).cwiseAbs2()) +
+                                     std::pow(model.v.dot(model.xs.col(j).cwiseAbs()), 2) / model.v.sum();
+          CHECK(std::abs(dense_updates.curvature(j) - model.cross(j, j)) <= gamma * cross_scale);
+          CHECK(std::abs(sparse_updates.curvature(j) - model.cross(j, j)) <= gamma * cross_scale);
+        }
+        // The intercept change on the raw-column scale: d0 minimising Q.
+        const double d0 = model.best_intercept(d);
+        const double d0_scale = model.v.dot(model.r.cwiseAbs() + model.xs.cwiseAbs() * d.cwiseAbs()) /
+                                model.v.sum();
+        CHECK(std::abs(dense_updates.intercept_change() - d0) <= gamma * d0_scale);
+        CHECK(std::abs(sparse_updates.intercept_change() - d0) <= gamma * d0_scale);
+        if (m == moves.size()) break;
+        dense_updates.update(moves[m].first, moves[m].second);
+        sparse_updates.update(moves[m].first, moves[m].second);
+        d[moves[m].first] += moves[m].second;
+      }
+
+      // Cross products of the (v-centred) standardized columns.
+      const std::vector<Eigen::Index> members = {0, 2, 3, 4};
+      for (Eigen::Index j = 0; j < p; ++j) {
+        Eigen::VectorXd dense_out, sparse_out;
+        dense_updates.cross_products(j, members, dense_out);
+        sparse_updates.cross_products(j, members, sparse_out);
+        REQUIRE(dense_out.size() == 4);
+        REQUIRE(sparse_out.size() == 4);
+        for (std::size_t k = 0; k < members.size(); ++k) {
+          const Eigen::Index m = members[k];
+          const double expected = model.cross(m, j);
+          const double tol = gamma * (model.v.dot(model.xs.col(m).cwiseAbs().cwiseProduct(model.xs.col(j).cwiseAbs())) +
+                                      model.v.dot(model.xs.col(m).cwiseAbs()) *
+                                          model.v.dot(model.xs.col(j).cwiseAbs()) / model.v.sum());
+          INFO("cross product " << m << ", " << j);
+          CHECK(std::abs(dense_out[static_cast<Eigen::Index>(k)] - expected) <= tol);
+          CHECK(std::abs(sparse_out[static_cast<Eigen::Index>(k)] - expected) <= tol);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("IRLS updates follow the explicit quadratic model", "[glm][irls]") {
+  std::mt19937 rng(32);
+  SECTION("binomial") { check_model_updates<Binomial>(rng); }
+  SECTION("poisson") { check_model_updates<Poisson>(rng); }
+}
+
+// ---------------------------------------------------------------------------
+// The path.
+
+namespace {
+
+struct Setting {
+  Eigen::Index n, p;
+  bool weights, offset, intercept, standardize;
+  double alpha;
+};
+
+std::string describe(const Setting& s) {
+  return "n=" + std::to_string(s.n) + " p=" + std::to_string(s.p) +
+         " weights=" + std::to_string(s.weights) + " offset=" + std::to_string(s.offset) +
+         " intercept=" + std::to_string(s.intercept) +
+         " standardize=" + std::to_string(s.standardize) + " alpha=" + std::to_string(s.alpha);
+}
+
+struct Problem {
+  Eigen::MatrixXd x;
+  ProblemData data;
+};
+
+template <class Family>
+Problem random_problem(std::mt19937& rng, const Setting& s) {
+  Problem problem;
+  const Eigen::Index n = s.n, p = s.p;
+  problem.x = test_helpers::random_matrix(rng, n, p, 0.5);
+  ProblemData& data = problem.data;
+  // A sparse truth on the first columns; the linear predictor stays moderate.
+  const double size = std::is_same<Family, Binomial>::value ? 0.6 : 0.25;
+  Eigen::VectorXd truth = Eigen::VectorXd::Zero(p);
+  for (Eigen::Index j = 0; j < std::min<Eigen::Index>(5, p); ++j) truth[j] = (j % 2 ? -size : size);
+  data.offset = s.offset ? test_helpers::random_vector(rng, n, 0.0, 0.3) : Eigen::VectorXd::Zero(n);
+  const Eigen::MatrixXd centered_x = problem.x.rowwise() - problem.x.colwise().mean();
+  const Eigen::VectorXd eta = (centered_x * truth + data.offset).array() +
+                              (std::is_same<Family, Binomial>::value ? -0.3 : 0.5);
+  data.y = random_response<Family>(rng, eta);
+  data.weights = s.weights ? test_helpers::random_uniform(rng, n, 0.2, 3.0) : Eigen::VectorXd::Ones(n);
+  // Penalty factors with an unpenalized variable, rescaled to sum to p as glmnet does.
+  Eigen::VectorXd pf = test_helpers::random_uniform(rng, p, 0.5, 2.0);
+  pf[std::min<Eigen::Index>(2, p - 1)] = 0.0;
+  data.penalty_factor = pf * static_cast<double>(p) / pf.sum();
+  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
+  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
+  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  return problem;
+}
+
+FitOptions options_for(const Setting& s, double thresh) {
+  FitOptions options;
+  options.alpha = s.alpha;
+  options.intercept = s.intercept;
+  options.standardize = s.standardize;
+  options.thresh = thresh;
+  return options;
+}
+
+LambdaGrid default_grid(const Setting& s) {
+  LambdaGrid grid;
+  grid.nlambda = 25;
+  grid.lambda_min_ratio = s.n > s.p ? 1e-4 : 1e-2;
+  return grid;
+}
+
+template <class Family>
+PathResult fit_dense(const Problem& problem, const FitOptions& options, const LambdaGrid& grid) {
+  test_helpers::DenseFixture fixture(problem.x);
+  glmsparse::Monitor monitor;
+  return glmsparse::fit_glm_path<Family>(fixture.design, problem.data, options, grid, monitor);
+}
+
+template <class Family>
+PathResult fit_sparse(const Problem& problem, const FitOptions& options, const LambdaGrid& grid) {
+  test_helpers::SparseFixture fixture(problem.x);
+  glmsparse::Monitor monitor;
+  return glmsparse::fit_glm_path<Family>(fixture.design, problem.data, options, grid, monitor);
+}
+
+Eigen::VectorXd coefficients(const PathResult& fit, std::size_t k, Eigen::Index p) {
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(p);
+  for (int e = fit.beta_col_start[k]; e < fit.beta_col_start[k + 1]; ++e)
+    beta[fit.beta_row[e]] = fit.beta_value[e];
+  return beta;
+}
+
+void check_shape(const PathResult& fit, Eigen::Index p) {
+  const std::size_t n_lambda = fit.lambda.size();
+  REQUIRE(n_lambda > 0);
+  REQUIRE(fit.intercept.size() == n_lambda);
+  REQUIRE(fit.status.size() == n_lambda);
+  REQUIRE(fit.dev_ratio.size() == n_lambda);
+  REQUIRE(fit.df.size() == n_lambda);
+  REQUIRE(fit.beta_col_start.size() == n_lambda + 1);
+  REQUIRE(fit.beta_col_start.front() == 0);
+  REQUIRE(fit.beta_col_start.back() == static_cast<int>(fit.beta_row.size()));
+  REQUIRE(fit.beta_value.size() == fit.beta_row.size());
+  for (std::size_t k = 0; k < n_lambda; ++k) {
+    REQUIRE(fit.beta_col_start[k] <= fit.beta_col_start[k + 1]);
+    REQUIRE(fit.df[k] == fit.beta_col_start[k + 1] - fit.beta_col_start[k]);
+    for (int e = fit.beta_col_start[k]; e < fit.beta_col_start[k + 1]; ++e) {
+      REQUIRE(fit.beta_row[e] >= 0);
+      REQUIRE(fit.beta_row[e] < p);
+      if (e > fit.beta_col_start[k]) REQUIRE(fit.beta_row[e - 1] < fit.beta_row[e]);
+    }
+  }
+}
+
+// Optimality of every path point for
+//   L(eta) + lambda sum_j pf_j (alpha |b_j| s_j + (1 - alpha)/2 b_j^2 s_j^2),
+//   eta = o + a0 + X b,
+// checked on the standardized scale beta_j = b_j s_j, where the gradient is
+// g_j = sum_i w_i x~_ij (y_i - mu_i), x~_ij = (x_ij - m_j) / s_j.
+//
+// Tolerance: the solver stops when the objective still to be gained is about
+// thresh times the objective F (Newton steps gaining less than thresh F / 10,
+// coordinate descent extrapolating less than thresh times its model's value).
+// A point whose objective is within delta of the minimum has a proximal
+// gradient residual of at most sqrt(2 L delta), L the largest eigenvalue of
+// the Hessian of the smooth part, itself at most its trace T. So each KKT
+// residual is at most sqrt(2 T thresh F); with a margin of 10 for the stopping
+// rules being estimates, not bounds.
+template <class Family>
+void check_kkt(const Problem& problem, const FitOptions& options, const PathResult& fit,
+               double* worst_ratio = nullptr) {
+  const Eigen::MatrixXd& x = problem.x;
+  const ProblemData& data = problem.data;
+  const Eigen::Index n = x.rows(), p = x.cols();
+  check_shape(fit, p);
+
+  const Eigen::VectorXd w = data.weights / data.weights.sum();
+  Eigen::VectorXd m(p), s(p);
+  for (Eigen::Index j = 0; j < p; ++j) {
+    const double mean = w.dot(x.col(j));
+    m[j] = options.intercept ? mean : 0.0;
+    s[j] = options.standardize ? std::sqrt(w.dot(x.col(j).cwiseAbs2()) - mean * mean) : 1.0;
+  }
+  const Eigen::MatrixXd xt = (x.rowwise() - m.transpose()) * s.cwiseInverse().asDiagonal();
+  const double alpha = options.alpha;
+
+  // The null deviance, from the intercept-only (or offset-only) model.
+  double saturated = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) saturated += w[i] * Family::saturated_loss(data.y[i]);
+  Eigen::VectorXd null_eta = data.offset;
+  if (options.intercept) null_eta.array() += fit_intercept<Family>(data.y, w, null_eta);
+  const double null_deviance =
+      2.0 * data.weights.sum() * (weighted_loss<Family>(data.y, w, null_eta) - saturated);
+  CHECK(fit.null_deviance == Approx(null_deviance).epsilon(1e-10));
+
+  for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+    INFO("lambda index " << k << " lambda " << fit.lambda[k]);
+    CHECK(fit.status[k] == glmsparse::LambdaStatus::converged);
+    const double lambda = fit.lambda[k];
+    const Eigen::VectorXd b = coefficients(fit, k, p);
+    if (!options.intercept) CHECK(fit.intercept[k] == 0.0);
+    const Eigen::VectorXd eta = (data.offset + x * b).array() + fit.intercept[k];
+    Eigen::VectorXd residual(n), curvature(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double mu = Family::mean(eta[i]);
+      residual[i] = w[i] * (data.y[i] - mu);
+      curvature[i] = w[i] * Traits<Family>::b2(eta[i]);
+    }
+    const Eigen::VectorXd beta = b.cwiseProduct(s);
+    const Eigen::VectorXd g = xt.transpose() * residual;
+    double penalty = 0.0, max_pf = 0.0;
+    for (Eigen::Index j = 0; j < p; ++j) {
+      const double pf = data.penalty_factor[j];
+      penalty += pf * (alpha * std::abs(beta[j]) + 0.5 * (1.0 - alpha) * beta[j] * beta[j]);
+      max_pf = std::max(max_pf, pf);
+    }
+    const double loss = weighted_loss<Family>(data.y, w, eta);
+    const double objective = loss + lambda * penalty;
+    const double trace = curvature.dot(xt.cwiseAbs2().rowwise().sum()) + curvature.sum() +
+                         lambda * (1.0 - alpha) * max_pf * static_cast<double>(p);
+    // The solver measures progress against |F| (Newton steps; the loss of a
+    // poisson model can have either sign) and against its quadratic model's
+    // value, about L - L_saturated + lambda P (coordinate descent).
+    const double scale = std::max(std::abs(objective), loss - saturated + lambda * penalty);
+    const double tol = 10.0 * std::sqrt(2.0 * trace * options.thresh * scale);
+    INFO("tolerance " << tol << " objective " << objective);
+
+    // The deviance ratio matches the returned coefficients.
+    const double deviance = 2.0 * data.weights.sum() * (loss - saturated);
+    CHECK(fit.dev_ratio[k] == Approx(1.0 - deviance / null_deviance).margin(1e-10));
+
+    double worst = 0.0;
+    if (options.intercept) {
+      INFO("intercept score " << residual.sum());
+      CHECK(std::abs(residual.sum()) <= tol);
+      worst = std::max(worst, std::abs(residual.sum()) / tol);
+    }
+    for (Eigen::Index j = 0; j < p; ++j) {
+      const double pf = data.penalty_factor[j];
+      INFO("variable " << j << " beta " << beta[j] << " gradient " << g[j] << " pf " << pf);
+      double violation;
+      if (beta[j] != 0.0) {
+        const double sign = beta[j] > 0.0 ? 1.0 : -1.0;
+        violation = std::abs(g[j] - lambda * pf * (alpha * sign + (1.0 - alpha) * beta[j]));
+      } else {
+        violation = std::max(std::abs(g[j]) - lambda * alpha * pf, 0.0);
+      }
+      CHECK(violation <= tol);
+      worst = std::max(worst, violation / tol);
+    }
+    if (worst_ratio) *worst_ratio = std::max(*worst_ratio, worst);
+  }
+}
+
+const Setting kSettings[] = {
+    {80, 10, false, false, true, true, 1.0},  {80, 10, true, true, true, true, 0.5},
+    {80, 10, true, false, false, true, 1.0},  {80, 10, false, true, true, false, 0.5},
+    {40, 100, false, false, true, true, 1.0}, {40, 100, true, true, true, true, 0.5},
+    {40, 100, true, false, false, false, 1.0},
+};
+
+template <class Family>
+void check_kkt_along_paths(unsigned seed) {
+  std::mt19937 rng(seed);
+  double worst = 0.0;
+  for (const Setting& setting : kSettings) {
+    const Problem problem = random_problem<Family>(rng, setting);
+    INFO(Family::name << " " << describe(setting));
+    for (double thresh : {1e-7, 1e-10}) {
+      INFO("thresh " << thresh);
+      const FitOptions options = options_for(setting, thresh);
+      const PathResult fit = fit_dense<Family>(problem, options, default_grid(setting));
+      CHECK(fit.lambda.size() == 25u);
+      CHECK(fit.stop == glmsparse::PathStop::completed);
+      check_kkt<Family>(problem, options, fit, &worst);
+      // At lambda_max only unpenalized coefficients are nonzero, and the
+      // path does select variables further down.
+      const Eigen::VectorXd first = coefficients(fit, 0, setting.p);
+      for (Eigen::Index j = 0; j < setting.p; ++j)
+        if (problem.data.penalty_factor[j] > 0.0) CHECK(first[j] == 0.0);
+      CHECK(fit.df.back() >= 4);
+    }
+  }
+  WARN(Family::name << ": largest KKT residual / tolerance " << worst);
+}
+
+}  // namespace
+
+TEST_CASE("GLM paths satisfy the KKT conditions at every lambda", "[glm][path][kkt]") {
+  SECTION("binomial") { check_kkt_along_paths<Binomial>(41); }
+  SECTION("poisson") { check_kkt_along_paths<Poisson>(42); }
+}
+
+namespace {
+
+template <class Family>
+void check_user_grid(unsigned seed) {
+  std::mt19937 rng(seed);
+  for (const Setting& setting : {kSettings[1], kSettings[5]}) {
+    const Problem problem = random_problem<Family>(rng, setting);
+    INFO(Family::name << " " << describe(setting));
+    LambdaGrid grid;
+    // Unsorted, with a lambda above lambda_max and a repeated value.
+    grid.user_lambda = {0.05, 10.0, 0.004, 0.02, 0.02, 0.01};
+    const FitOptions options = options_for(setting, 1e-10);
+    const PathResult fit = fit_dense<Family>(problem, options, grid);
+    REQUIRE(fit.lambda.size() == grid.user_lambda.size());
+    for (std::size_t k = 0; k < grid.user_lambda.size(); ++k) CHECK(fit.lambda[k] == grid.user_lambda[k]);
+    check_kkt<Family>(problem, options, fit);
+    const Eigen::VectorXd above = coefficients(fit, 1, setting.p);
+    for (Eigen::Index j = 0; j < setting.p; ++j)
+      if (problem.data.penalty_factor[j] > 0.0) CHECK(above[j] == 0.0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GLM paths on a user lambda grid satisfy the KKT conditions", "[glm][path][kkt]") {
+  SECTION("binomial") { check_user_grid<Binomial>(43); }
+  SECTION("poisson") { check_user_grid<Poisson>(44); }
+}
+
+namespace {
+
+// As test_path.cpp: tall problems agree to 1e-8 of the coefficients' size;
+// wide ones end in nearly singular active sets, where rounding alone moves
+// the coefficients by about 1e-7.
+template <class Family>
+void check_dense_equals_sparse(unsigned seed) {
+  std::mt19937 rng(seed);
+  for (const Setting& setting : kSettings) {
+    const Problem problem = random_problem<Family>(rng, setting);
+    INFO(Family::name << " " << describe(setting));
+    const FitOptions options = options_for(setting, 1e-14);
+    const PathResult a = fit_dense<Family>(problem, options, default_grid(setting));
+    const PathResult b = fit_sparse<Family>(problem, options, default_grid(setting));
+    const Eigen::Index p = setting.p;
+    const double tolerance = setting.n > p ? 1e-8 : 1e-6;
+    REQUIRE(a.lambda.size() == b.lambda.size());
+    CHECK(a.null_deviance == Approx(b.null_deviance).epsilon(1e-12));
+    for (std::size_t k = 0; k < a.lambda.size(); ++k) {
+      INFO("lambda index " << k);
+      CHECK(a.status[k] == glmsparse::LambdaStatus::converged);
+      CHECK(b.status[k] == glmsparse::LambdaStatus::converged);
+      CHECK(a.lambda[k] == Approx(b.lambda[k]).epsilon(1e-10));
+      const Eigen::VectorXd beta_a = coefficients(a, k, p), beta_b = coefficients(b, k, p);
+      const double size = 1.0 + beta_a.cwiseAbs().maxCoeff();
+      INFO("max coefficient difference " << (beta_a - beta_b).cwiseAbs().maxCoeff());
+      CHECK((beta_a - beta_b).cwiseAbs().maxCoeff() <= tolerance * size);
+      CHECK(std::abs(a.intercept[k] - b.intercept[k]) <= tolerance * (size + std::abs(a.intercept[k])));
+      CHECK(a.dev_ratio[k] == Approx(b.dev_ratio[k]).margin(1e-9));
+      CHECK(a.df[k] == b.df[k]);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GLM paths are the same for dense and sparse designs", "[glm][path]") {
+  SECTION("binomial") { check_dense_equals_sparse<Binomial>(45); }
+  SECTION("poisson") { check_dense_equals_sparse<Poisson>(46); }
+}
