@@ -30,7 +30,7 @@ check: cpp-test test
 	@echo "make check: all parts passed"
 
 bench: install
-	$(RSCRIPT) bench/gaussian.R
+	for family in gaussian binomial poisson; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
 
 # Regenerates man/ and NAMESPACE from the roxygen comments.
 docs:

@@ -733,7 +733,7 @@ void check_kkt_along_paths(unsigned seed) {
   for (const Setting& setting : kSettings) {
     const Problem problem = random_problem<Family>(rng, setting);
     INFO(Family::name << " " << describe(setting));
-    for (double thresh : {1e-7, 1e-10}) {
+    for (double thresh : {1e-7, 1e-10, 1e-14}) {
       INFO("thresh " << thresh);
       const FitOptions options = options_for(setting, thresh);
       const PathResult fit = fit_dense<Family>(problem, options, default_grid(setting));

@@ -1,8 +1,8 @@
-# Gaussian lasso paths, glmsparse against glmnet: time, peak memory and
-# distance to the optimum. Run from the repository root:
-#   Rscript bench/gaussian.R [--quick]
+# Lasso paths, glmsparse against glmnet: time, peak memory and distance to
+# the optimum. Run from the repository root:
+#   Rscript bench/paths.R [--family=gaussian|binomial|poisson] [--quick]
 # --quick divides n and p by 10 (a smoke run). The protocol is described in
-# bench/README.md; results go to bench/results/gaussian.md.
+# bench/README.md; results go to bench/results/<family>.md.
 
 suppressPackageStartupMessages({
   library(Matrix)
@@ -10,24 +10,37 @@ suppressPackageStartupMessages({
   library(glmsparse)
 })
 
-quick <- "--quick" %in% commandArgs(trailingOnly = TRUE)
+arguments <- commandArgs(trailingOnly = TRUE)
+quick <- "--quick" %in% arguments
+family_argument <- grep("^--family=", arguments, value = TRUE)
+family <- if (length(family_argument) > 0L) sub("^--family=", "", family_argument[1]) else "gaussian"
 scale_down <- if (quick) 10 else 1
 n_runs <- 5L
 n_lambda <- 100L
 alpha <- 1
-results_path <- file.path("bench", "results", "gaussian.md")
+results_path <- file.path("bench", "results", paste0(family, ".md"))
 
-cases <- data.frame(
+all_cases <- data.frame(
   case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse"),
-  n = c(10000, 1000, 500, 20000) / scale_down,
-  p = c(1000, 10000, 50000, 50000) / scale_down,
+  n = c(10000, 1000, 500, 20000),
+  p = c(1000, 10000, 50000, 50000),
   sparse = c(FALSE, FALSE, FALSE, TRUE)
 )
+case_names <- switch(family,
+  gaussian = all_cases$case,
+  binomial = c("dense_tall", "dense_very_wide", "sparse"),
+  poisson = "dense_tall",
+  stop("--family must be gaussian, binomial or poisson"))
+cases <- all_cases[all_cases$case %in% case_names, ]
+cases$n <- cases$n / scale_down
+cases$p <- cases$p / scale_down
 
 # Dense x has rows from N(0, Sigma), Sigma_jk = 0.5^|j - k|, built as an AR(1)
 # process across columns; sparse x is a dgCMatrix with 1% standard normal
 # entries. y has 20 nonzero coefficients of size 0.5 to 1 and noise with
-# var(signal) / var(noise) = 3.
+# var(signal) / var(noise) = 3 for gaussian. For binomial the signal is
+# scaled to standard deviation 2 and y ~ Bernoulli(plogis(signal)); for
+# poisson to standard deviation 0.5 and y ~ Poisson(exp(1 + signal)).
 simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
   set.seed(seed)
   if (sparse) {
@@ -40,8 +53,11 @@ simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
   support <- sample(p, n_nonzero)
   coefficients <- sample(c(-1, 1), n_nonzero, replace = TRUE) * stats::runif(n_nonzero, 0.5, 1)
   signal <- as.vector(x[, support, drop = FALSE] %*% coefficients)
-  noise_sd <- sqrt(stats::var(signal) / snr)
-  list(x = x, y = signal + stats::rnorm(n, sd = noise_sd))
+  y <- switch(family,
+    gaussian = signal + stats::rnorm(n, sd = sqrt(stats::var(signal) / snr)),
+    binomial = stats::rbinom(n, 1, stats::plogis(2 * signal / stats::sd(signal))),
+    poisson = stats::rpois(n, exp(1 + 0.5 * signal / stats::sd(signal))))
+  list(x = x, y = y)
 }
 
 # glmnet's default grid of n_lambda values. glmnet stops its own path early
@@ -49,7 +65,8 @@ simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
 # lambda_max and lambda.min.ratio: lambda_max * ratio^(k / (n_lambda - 1)).
 default_lambda <- function(x, y) {
   ratio <- if (nrow(x) < ncol(x)) 1e-2 else 1e-4
-  lambda <- glmnet(x, y, alpha = alpha, nlambda = n_lambda, lambda.min.ratio = ratio)$lambda
+  lambda <- glmnet(x, y, family = family, alpha = alpha, nlambda = n_lambda,
+                   lambda.min.ratio = ratio)$lambda
   if (length(lambda) == n_lambda) return(lambda)
   lambda[1] * ratio^(seq(0, n_lambda - 1) / (n_lambda - 1))
 }
@@ -58,10 +75,12 @@ default_lambda <- function(x, y) {
 # and, for comparison with the single-threaded glmnet, with one thread.
 fit_package <- function(package, x, y, lambda, thresh = 1e-7) {
   switch(package,
-         glmsparse = glmsparse(x, y, alpha = alpha, lambda = lambda, thresh = thresh),
-         glmsparse_1thread = glmsparse(x, y, alpha = alpha, lambda = lambda, thresh = thresh,
-                                       nthreads = 1),
-         glmnet = glmnet(x, y, alpha = alpha, lambda = lambda, thresh = thresh))
+         glmsparse = glmsparse(x, y, family = family, alpha = alpha, lambda = lambda,
+                               thresh = thresh),
+         glmsparse_1thread = glmsparse(x, y, family = family, alpha = alpha, lambda = lambda,
+                                       thresh = thresh, nthreads = 1),
+         glmnet = glmnet(x, y, family = family, alpha = alpha, lambda = lambda, thresh = thresh,
+                         maxit = if (thresh < 1e-7) 1e7 else 1e5))
 }
 
 # Median elapsed seconds over n_runs runs, the two packages interleaved so that
@@ -86,7 +105,7 @@ time_fits <- function(x, y, lambda, packages = c("glmsparse", "glmnet")) {
 # peak is reset after loading by writing 5 to /proc/self/clear_refs (Linux).
 peak_memory <- function(package, x, y, lambda, data_path) {
   r_alloc <- bench::bench_memory(fit_package(package, x, y, lambda))$mem_alloc
-  peak_kb <- callr::r(function(package, data_path, alpha) {
+  peak_kb <- callr::r(function(package, data_path, family, alpha) {
     resident_kb <- function(field) {
       line <- grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE)
       as.numeric(gsub("[^0-9]", "", line))
@@ -97,9 +116,9 @@ peak_memory <- function(package, x, y, lambda, data_path) {
     invisible(gc())
     baseline <- resident_kb("VmRSS")
     writeLines("5", "/proc/self/clear_refs")
-    fit_function(data$x, data$y, alpha = alpha, lambda = data$lambda)
+    fit_function(data$x, data$y, family = family, alpha = alpha, lambda = data$lambda)
     resident_kb("VmHWM") - baseline
-  }, args = list(package = package, data_path = data_path, alpha = alpha))
+  }, args = list(package = package, data_path = data_path, family = family, alpha = alpha))
   c(r_alloc_mb = as.numeric(r_alloc) / 2^20, peak_mb = peak_kb / 2^10)
 }
 
@@ -108,25 +127,32 @@ column_sd <- function(x) {
   sqrt(pmax(Matrix::colMeans(x^2) - centre^2, 0))
 }
 
-# Penalized objective at every lambda of a path, glmnet's Gaussian convention
-# (unit weights, intercept, standardize = TRUE):
-#   0.5 mean((y - a0 - x beta)^2)
-#     + lambda sum_j (alpha |beta_j| s_j + (1 - alpha) / 2 beta_j^2 s_j^2 / s_y)
-# s_j and s_y are standard deviations with divisor n. Only the columns of x
-# that are ever nonzero on the path enter the products.
+# Penalized objective at every lambda of a path, glmnet's conventions (unit
+# weights, intercept, standardize = TRUE):
+#   loss + lambda sum_j (alpha |beta_j| s_j + (1 - alpha) / 2 beta_j^2 s_j^2 / s_y)
+# with loss 0.5 mean((y - eta)^2) for gaussian, mean(log(1 + e^eta) - y eta)
+# for binomial, mean(e^eta - y eta) for poisson; s_j and s_y are standard
+# deviations with divisor n, and s_y = 1 except for gaussian. Only the
+# columns of x that are ever nonzero on the path enter the products.
 objective_path <- function(fit, x, y) {
   beta <- as(fit$beta, "CsparseMatrix")
   active <- sort(unique(beta@i)) + 1L
-  s_y <- sqrt(mean((y - mean(y))^2))
-  if (length(active) == 0L) return(vapply(fit$a0, function(a0) 0.5 * mean((y - a0)^2), numeric(1)))
+  s_y <- if (family == "gaussian") sqrt(mean((y - mean(y))^2)) else 1
+  loss <- function(eta) {
+    switch(family,
+      gaussian = 0.5 * colMeans((y - eta)^2),
+      binomial = colMeans(pmax(eta, 0) + log1p(exp(-abs(eta))) - y * eta),
+      poisson = colMeans(exp(eta) - y * eta))
+  }
+  intercepts <- matrix(fit$a0, length(y), length(fit$a0), byrow = TRUE)
+  if (length(active) == 0L) return(loss(intercepts))
   x_active <- x[, active, drop = FALSE]
   beta_active <- as.matrix(beta[active, , drop = FALSE])
-  residual <- y - as.matrix(x_active %*% beta_active) -
-    matrix(fit$a0, length(y), ncol(beta_active), byrow = TRUE)
+  eta <- as.matrix(x_active %*% beta_active) + intercepts
   s_active <- column_sd(x_active)
   penalty <- alpha * colSums(abs(beta_active) * s_active) +
     (1 - alpha) / 2 * colSums(beta_active^2 * s_active^2) / s_y
-  0.5 * colMeans(residual^2) + fit$lambda * penalty
+  loss(eta) + fit$lambda * penalty
 }
 
 # Largest relative excess objective over the path, (obj - obj_ref) / obj_ref,
@@ -208,7 +234,7 @@ machine_info <- function() {
 write_results <- function(results, path) {
   dir.create(dirname(path), showWarnings = FALSE, recursive = TRUE)
   lines <- c(
-    sprintf("# Gaussian lasso path benchmark%s", if (quick) " (--quick)" else ""),
+    sprintf("# %s lasso path benchmark%s", family, if (quick) " (--quick)" else ""),
     "",
     machine_info(),
     "",
