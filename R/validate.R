@@ -44,6 +44,10 @@ check_y_binomial <- function(y, nobs, weights) {
     classnames <- colnames(y)
     if (is.null(classnames)) classnames <- c("0", "1")
     proportion <- ifelse(totals > 0, y[, 2] / pmax(totals, .Machine$double.xmin), 0)
+    used <- weights * totals > 0
+    if (all(proportion[used] == 0) || all(proportion[used] == 1)) {
+      stop("`y` for family \"binomial\" must have both failures and successes.", call. = FALSE)
+    }
     return(list(y = as.double(proportion), weights = weights * totals, classnames = classnames))
   }
   if (length(y) != nobs) stop(sprintf("`y` has length %d but `x` has %d rows.", length(y), nobs), call. = FALSE)

@@ -274,7 +274,8 @@ void check_model_against_loss(std::mt19937& rng, bool standardize_scale) {
       v[i] = w[i] * Family::curvature(mu);
       residual[i] = w[i] * (y[i] - mu);
     }
-    if (intercept) CHECK(std::abs(residual.sum()) <= 1e-14);
+    // Newton leaves only the rounding of the score: n eps times its terms.
+    if (intercept) CHECK(std::abs(residual.sum()) <= 2.0 * n * kEps * residual.cwiseAbs().sum());
 
     fixture.design.standardization().set(Eigen::VectorXd::Zero(p), scale);
     glmsparse::IrlsUpdates<glmsparse::DenseDesign> updates(fixture.design, intercept);
@@ -297,7 +298,7 @@ void check_model_against_loss(std::mt19937& rng, bool standardize_scale) {
                kEps * slope_term;
       };
       const double noise = 2.0 * noise_at(eta);
-      double eta_reach = eta.cwiseAbs().maxCoeff();
+      const double eta_reach = eta.cwiseAbs().maxCoeff();
 
       // Order matters for the cached column sums: ask for the curvature
       // first for even j, the gradient first for odd j.
@@ -631,11 +632,12 @@ void check_shape(const PathResult& fit, Eigen::Index p) {
 // A point whose objective is within delta of the minimum has a proximal
 // gradient residual of at most sqrt(2 L delta), L the largest eigenvalue of
 // the Hessian of the smooth part, itself at most its trace T. So each KKT
-// residual is at most sqrt(2 T thresh F); with a margin of 10 for the stopping
-// rules being estimates, not bounds.
+// residual is at most sqrt(2 T thresh F). The stopping rules are estimates,
+// not bounds, but T overestimates L several times over for these designs
+// (L ~ (1 + sqrt(p/n))^2 T / p for random standardized columns), so no
+// further margin is added.
 template <class Family>
-void check_kkt(const Problem& problem, const FitOptions& options, const PathResult& fit,
-               double* worst_ratio = nullptr) {
+void check_kkt(const Problem& problem, const FitOptions& options, const PathResult& fit) {
   const Eigen::MatrixXd& x = problem.x;
   const ProblemData& data = problem.data;
   const Eigen::Index n = x.rows(), p = x.cols();
@@ -689,18 +691,16 @@ void check_kkt(const Problem& problem, const FitOptions& options, const PathResu
     // poisson model can have either sign) and against its quadratic model's
     // value, about L - L_saturated + lambda P (coordinate descent).
     const double scale = std::max(std::abs(objective), loss - saturated + lambda * penalty);
-    const double tol = 10.0 * std::sqrt(2.0 * trace * options.thresh * scale);
+    const double tol = std::sqrt(2.0 * trace * options.thresh * scale);
     INFO("tolerance " << tol << " objective " << objective);
 
     // The deviance ratio matches the returned coefficients.
     const double deviance = 2.0 * data.weights.sum() * (loss - saturated);
     CHECK(fit.dev_ratio[k] == Approx(1.0 - deviance / null_deviance).margin(1e-10));
 
-    double worst = 0.0;
     if (options.intercept) {
       INFO("intercept score " << residual.sum());
       CHECK(std::abs(residual.sum()) <= tol);
-      worst = std::max(worst, std::abs(residual.sum()) / tol);
     }
     for (Eigen::Index j = 0; j < p; ++j) {
       const double pf = data.penalty_factor[j];
@@ -713,9 +713,7 @@ void check_kkt(const Problem& problem, const FitOptions& options, const PathResu
         violation = std::max(std::abs(g[j]) - lambda * alpha * pf, 0.0);
       }
       CHECK(violation <= tol);
-      worst = std::max(worst, violation / tol);
     }
-    if (worst_ratio) *worst_ratio = std::max(*worst_ratio, worst);
   }
 }
 
@@ -729,7 +727,6 @@ const Setting kSettings[] = {
 template <class Family>
 void check_kkt_along_paths(unsigned seed) {
   std::mt19937 rng(seed);
-  double worst = 0.0;
   for (const Setting& setting : kSettings) {
     const Problem problem = random_problem<Family>(rng, setting);
     INFO(Family::name << " " << describe(setting));
@@ -739,7 +736,7 @@ void check_kkt_along_paths(unsigned seed) {
       const PathResult fit = fit_dense<Family>(problem, options, default_grid(setting));
       CHECK(fit.lambda.size() == 25u);
       CHECK(fit.stop == glmsparse::PathStop::completed);
-      check_kkt<Family>(problem, options, fit, &worst);
+      check_kkt<Family>(problem, options, fit);
       // At lambda_max only unpenalized coefficients are nonzero, and the
       // path does select variables further down.
       const Eigen::VectorXd first = coefficients(fit, 0, setting.p);
@@ -748,7 +745,6 @@ void check_kkt_along_paths(unsigned seed) {
       CHECK(fit.df.back() >= 4);
     }
   }
-  WARN(Family::name << ": largest KKT residual / tolerance " << worst);
 }
 
 }  // namespace
@@ -826,4 +822,38 @@ void check_dense_equals_sparse(unsigned seed) {
 TEST_CASE("GLM paths are the same for dense and sparse designs", "[glm][path]") {
   SECTION("binomial") { check_dense_equals_sparse<Binomial>(45); }
   SECTION("poisson") { check_dense_equals_sparse<Poisson>(46); }
+}
+
+// A constant response with a finite saturated linear predictor: the null
+// model fits exactly, so every path point has zero coefficients and the
+// intercept link(c). This once aborted: the null model's working residual
+// sum of squares is 0, so coordinate descent was handed a tolerance of
+// exactly 0, a pass that moved nothing never counted as converged, and the
+// Anderson history of an empty active set was read out of bounds.
+namespace {
+
+template <class Family>
+void check_constant_response(double value) {
+  std::mt19937 rng(47);
+  const Setting setting{40, 6, true, false, true, true, 1.0};
+  Problem problem = random_problem<Family>(rng, setting);
+  problem.data.y.setConstant(value);
+  problem.data.penalty_factor.setOnes();
+  INFO(Family::name << " y = " << value);
+  const FitOptions options = options_for(setting, 1e-10);
+  const PathResult fit = fit_dense<Family>(problem, options, default_grid(setting));
+  check_shape(fit, setting.p);
+  CHECK(fit.beta_row.empty());
+  for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+    INFO("lambda index " << k);
+    CHECK(fit.status[k] == glmsparse::LambdaStatus::converged);
+    CHECK(fit.intercept[k] == Approx(Family::link(value)).epsilon(1e-12));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GLM paths with a constant response", "[glm][glm-constant]") {
+  SECTION("binomial") { check_constant_response<Binomial>(0.3); }
+  SECTION("poisson") { check_constant_response<Poisson>(2.0); }
 }

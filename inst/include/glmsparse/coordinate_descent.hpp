@@ -264,7 +264,8 @@ class CoordinateDescent {
     // Stores an iterate; true when enough are stored to extrapolate.
     bool record(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& b) {
       const auto size = static_cast<Eigen::Index>(active_set.size());
-      if (size != iterates_.rows()) {
+      if (size == 0) return false;  // nothing to extrapolate
+      if (size != iterates_.rows() || iterates_.cols() != depth + 1) {
         iterates_.resize(size, depth + 1);
         count_ = 0;
       }

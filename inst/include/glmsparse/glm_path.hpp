@@ -61,15 +61,18 @@ class GlmPath {
     result.null_deviance = deviance(null_loss_);
     set_point();
     null_model_rss_ = updates_.residual_sum_of_squares();
-    const double scale = std::max(null_model_rss_, std::numeric_limits<double>::min());
-    tolerance_ = options_.thresh * options_.thresh_factor * scale;
+    // A null model that fits exactly (constant y) leaves nothing to gain;
+    // the tolerance must still be positive for a pass that moves nothing
+    // to count as converged.
+    tolerance_ = std::max(options_.thresh * options_.thresh_factor * null_model_rss_,
+                          std::numeric_limits<double>::min());
 
     // Unpenalized variables are fitted before the first lambda.
     std::vector<Eigen::Index> unpenalized;
     for (Eigen::Index j = 0; j < p; ++j)
       if (usable_[j] && !penalty_.is_penalized(j)) unpenalized.push_back(j);
     SolveOutcome first;
-    if (!unpenalized.empty()) first = newton(0.0, unpenalized);
+    if (!unpenalized.empty()) first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
 
     const bool default_grid = grid.user_lambda.empty();
     std::vector<double> lambdas;
@@ -262,7 +265,7 @@ class GlmPath {
   // decreasing by more than the tolerance; on return the quadratic model
   // is that of the final point.
   SolveOutcome newton(double lambda, const std::vector<Eigen::Index>& working_set,
-                      int max_passes = std::numeric_limits<int>::max()) {
+                      int max_passes) {
     SolveOutcome total;
     double current = objective(lambda);
     std::vector<double> start_values(working_set.size());
@@ -283,8 +286,9 @@ class GlmPath {
       // The model's objective is about rss / 2 + lambda * penalty; its
       // tolerance follows it as the Gaussian path's does.
       const double model_size = 0.5 * state_.rss + lambda * state_.penalty_total;
-      const double tolerance =
-          tolerance_ * std::min(1.0, std::max(model_size, 0.0) / std::max(0.5 * null_model_rss_, 1e-300));
+      const double tolerance = std::max(
+          tolerance_ * std::min(1.0, std::max(model_size, 0.0) / std::max(0.5 * null_model_rss_, 1e-300)),
+          std::numeric_limits<double>::min());
       const SolveOutcome inner = solver.solve(lambda, working_set, state_, tolerance,
                                               options_.thresh * newton_tolerance_factor,
                                               max_passes - total.n_passes);
