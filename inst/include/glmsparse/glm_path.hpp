@@ -25,6 +25,7 @@
 #include "options.hpp"
 #include "parallel.hpp"
 #include "path.hpp"
+#include "path_driver.hpp"
 #include "penalty_elastic_net.hpp"
 
 namespace glmsparse {
@@ -75,58 +76,18 @@ class GlmPath {
     if (!unpenalized.empty()) first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
 
     const bool default_grid = grid.user_lambda.empty();
-    std::vector<double> lambdas;
+    std::vector<double> lambdas = grid.user_lambda;
     if (default_grid) {
       compute_gradients(all_usable());
-      double lambda_max = 0.0;
-      for (Eigen::Index j = 0; j < p; ++j)
-        if (usable_[j] && penalty_.is_penalized(j))
-          lambda_max = std::max(lambda_max, penalty_.lambda_max_term(state_.gradient[j], j));
-      if (!(lambda_max > 0.0)) lambda_max = 1.0;
-      for (int k = 0; k < grid.nlambda; ++k) {
-        const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
-        lambdas.push_back(lambda_max * std::pow(grid.lambda_min_ratio, fraction));
-      }
-    } else {
-      lambdas = grid.user_lambda;
+      lambdas = default_lambda_grid(lambda_max_from_gradients(penalty_, usable_, state_.gradient), grid);
     }
-    if (lambdas.empty()) return result;
-
-    double previous_lambda = lambdas.front();
-    double previous_dev_ratio = 0.0;
-    for (std::size_t k = 0; k < lambdas.size(); ++k) {
-      const double lambda = lambdas[k];
-      SolveOutcome outcome;
-      if (default_grid && k == 0) {
-        outcome = first;
-      } else {
-        outcome = solve_at(lambda, previous_lambda);
-        if (outcome.status == LambdaStatus::converged && options_.pmax >= 0 &&
-            static_cast<int>(state_.active_set.size()) > options_.pmax) {
-          result.stop = PathStop::pmax_exceeded;
-          break;
-        }
-      }
-      previous_lambda = lambda;
-      const double dev_ratio = record(result, lambda, outcome);
-      monitor_.lambda_done(static_cast<int>(k), static_cast<int>(lambdas.size()));
-      if (options_.dfmax >= 0 && result.df.back() > options_.dfmax) {
-        result.stop = PathStop::dfmax_reached;
-        break;
-      }
-      if (default_grid && options_.early_stop &&
-          static_cast<int>(k) + 1 >= options_.min_lambdas_before_stop) {
-        if (dev_ratio - previous_dev_ratio < options_.min_dev_ratio_change * dev_ratio) {
-          result.stop = PathStop::deviance_flat;
-          break;
-        }
-        if (dev_ratio > options_.max_dev_ratio) {
-          result.stop = PathStop::deviance_saturated;
-          break;
-        }
-      }
-      previous_dev_ratio = dev_ratio;
-    }
+    walk_path(
+        lambdas, default_grid, first, options_, monitor_, result,
+        [this](double lambda, double previous) { return solve_at(lambda, previous); },
+        [&](std::size_t k, const SolveOutcome& outcome) {
+          return record(result, lambdas[k], outcome);
+        },
+        [this]() { return static_cast<int>(state_.active_set.size()); });
     return result;
   }
 

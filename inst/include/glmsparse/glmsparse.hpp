@@ -12,4 +12,5 @@
 #include "naive_updates.hpp"
 #include "options.hpp"
 #include "path.hpp"
+#include "path_driver.hpp"
 #include "penalty_elastic_net.hpp"

@@ -18,6 +18,7 @@
 #include "naive_updates.hpp"
 #include "options.hpp"
 #include "parallel.hpp"
+#include "path_driver.hpp"
 #include "penalty_elastic_net.hpp"
 #include "support_newton.hpp"
 
@@ -112,59 +113,20 @@ class GaussianPath {
     std::vector<double> lambdas;  // working scale
     std::vector<double> reported_lambdas;  // as the caller sees them
     if (default_grid) {
-      double lambda_max = 0.0;
-      for (Eigen::Index j = 0; j < p; ++j)
-        if (usable_[j] && penalty_.is_penalized(j))
-          lambda_max = std::max(lambda_max, penalty_.lambda_max_term(state_.gradient[j], j));
-      if (!(lambda_max > 0.0)) lambda_max = 1.0;  // nothing to select: any grid is exact
-      for (int k = 0; k < grid.nlambda; ++k) {
-        const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
-        lambdas.push_back(lambda_max * std::pow(grid.lambda_min_ratio, fraction));
-        reported_lambdas.push_back(lambdas.back() * y_scale);
-      }
+      lambdas = default_lambda_grid(lambda_max_from_gradients(penalty_, usable_, state_.gradient), grid);
+      for (double l : lambdas) reported_lambdas.push_back(l * y_scale);
     } else {
       // User values are returned exactly as given, not through a round trip.
       for (double l : grid.user_lambda) lambdas.push_back(l / y_scale);
       reported_lambdas = grid.user_lambda;
     }
-    if (lambdas.empty()) return result;
-
-    double previous_lambda = lambdas.front();
-    double previous_dev_ratio = 0.0;
-    for (std::size_t k = 0; k < lambdas.size(); ++k) {
-      const double lambda = lambdas[k];
-      SolveOutcome outcome;
-      if (default_grid && k == 0) {
-        // lambda_max: penalized coefficients are zero; the unpenalized fit is the solution.
-        outcome = first;
-      } else {
-        outcome = solve_at(lambda, previous_lambda);
-        if (outcome.status == LambdaStatus::converged && pmax_exceeded()) {
-          result.stop = PathStop::pmax_exceeded;
-          break;
-        }
-      }
-      previous_lambda = lambda;
-      const double dev_ratio = record(result, reported_lambdas[k], outcome);
-      monitor_.lambda_done(static_cast<int>(k), static_cast<int>(lambdas.size()));
-
-      if (options_.dfmax >= 0 && result.df.back() > options_.dfmax) {
-        result.stop = PathStop::dfmax_reached;
-        break;
-      }
-      if (default_grid && options_.early_stop &&
-          static_cast<int>(k) + 1 >= options_.min_lambdas_before_stop) {
-        if (dev_ratio - previous_dev_ratio < options_.min_dev_ratio_change * dev_ratio) {
-          result.stop = PathStop::deviance_flat;
-          break;
-        }
-        if (dev_ratio > options_.max_dev_ratio) {
-          result.stop = PathStop::deviance_saturated;
-          break;
-        }
-      }
-      previous_dev_ratio = dev_ratio;
-    }
+    walk_path(
+        lambdas, default_grid, first, options_, monitor_, result,
+        [this](double lambda, double previous) { return solve_at(lambda, previous); },
+        [&](std::size_t k, const SolveOutcome& outcome) {
+          return record(result, reported_lambdas[k], outcome);
+        },
+        [this]() { return static_cast<int>(state_.active_set.size()); });
     return result;
   }
 
@@ -248,11 +210,6 @@ class GaussianPath {
       reached[k] = gradient_is_current(j) && std::abs(state_.gradient[j]) >= cutoff(j);
     }
     return reached;
-  }
-
-  bool pmax_exceeded() const {
-    return options_.pmax >= 0 &&
-           static_cast<int>(state_.active_set.size()) > options_.pmax;
   }
 
   // Strong set, solve, KKT check of everything left out, repeat until clean.

@@ -1,0 +1,91 @@
+// What every path shares, whatever the datafit: the default lambda grid and
+// the walk down the lambdas with warm starts and glmnet's early stops.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "coordinate_descent.hpp"
+#include "monitor.hpp"
+#include "options.hpp"
+
+namespace glmsparse {
+
+// The smallest lambda at which every penalized coefficient is zero, from the
+// gradients at the unpenalized fit; 1 when nothing can be selected (then
+// any grid is exact).
+template <class Penalty>
+double lambda_max_from_gradients(const Penalty& penalty, const std::vector<char>& usable,
+                                 const Eigen::VectorXd& gradient) {
+  double lambda_max = 0.0;
+  for (Eigen::Index j = 0; j < gradient.size(); ++j)
+    if (usable[static_cast<std::size_t>(j)] && penalty.is_penalized(j))
+      lambda_max = std::max(lambda_max, penalty.lambda_max_term(gradient[j], j));
+  return lambda_max > 0.0 ? lambda_max : 1.0;
+}
+
+// lambda_max * lambda_min_ratio^(k / (nlambda - 1)), k = 0, ..., nlambda - 1.
+inline std::vector<double> default_lambda_grid(double lambda_max, const LambdaGrid& grid) {
+  std::vector<double> lambdas;
+  for (int k = 0; k < grid.nlambda; ++k) {
+    const double fraction = grid.nlambda > 1 ? double(k) / (grid.nlambda - 1) : 0.0;
+    lambdas.push_back(lambda_max * std::pow(grid.lambda_min_ratio, fraction));
+  }
+  return lambdas;
+}
+
+// Solves at each lambda in turn, warm-started from the previous solution,
+// and records it. On a default grid the first lambda is lambda_max, whose
+// solution (the unpenalized fit, outcome `first`) is already in place.
+//   solve_at(lambda, previous_lambda) -> SolveOutcome
+//   record(k, outcome) -> deviance ratio of the recorded solution
+//   n_ever_active() -> variables ever nonzero, for pmax
+// Stops as glmnet does: before the lambda at which pmax is exceeded, after
+// the one at which dfmax is, and on a default grid once the deviance ratio
+// stalls or nearly reaches 1.
+template <class SolveAt, class Record, class EverActive>
+void walk_path(const std::vector<double>& lambdas, bool default_grid, const SolveOutcome& first,
+               const FitOptions& options, Monitor& monitor, PathResult& result,
+               SolveAt&& solve_at, Record&& record, EverActive&& n_ever_active) {
+  if (lambdas.empty()) return;
+  double previous_lambda = lambdas.front();
+  double previous_dev_ratio = 0.0;
+  for (std::size_t k = 0; k < lambdas.size(); ++k) {
+    const double lambda = lambdas[k];
+    SolveOutcome outcome;
+    if (default_grid && k == 0) {
+      outcome = first;
+    } else {
+      outcome = solve_at(lambda, previous_lambda);
+      if (outcome.status == LambdaStatus::converged && options.pmax >= 0 &&
+          n_ever_active() > options.pmax) {
+        result.stop = PathStop::pmax_exceeded;
+        return;
+      }
+    }
+    previous_lambda = lambda;
+    const double dev_ratio = record(k, outcome);
+    monitor.lambda_done(static_cast<int>(k), static_cast<int>(lambdas.size()));
+    if (options.dfmax >= 0 && result.df.back() > options.dfmax) {
+      result.stop = PathStop::dfmax_reached;
+      return;
+    }
+    if (default_grid && options.early_stop &&
+        static_cast<int>(k) + 1 >= options.min_lambdas_before_stop) {
+      if (dev_ratio - previous_dev_ratio < options.min_dev_ratio_change * dev_ratio) {
+        result.stop = PathStop::deviance_flat;
+        return;
+      }
+      if (dev_ratio > options.max_dev_ratio) {
+        result.stop = PathStop::deviance_saturated;
+        return;
+      }
+    }
+    previous_dev_ratio = dev_ratio;
+  }
+}
+
+}  // namespace glmsparse
