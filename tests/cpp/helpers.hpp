@@ -1,12 +1,17 @@
 // Shared fixtures: random designs held alive next to their Eigen::Map views.
 #pragma once
 
+#include <algorithm>
+#include <limits>
 #include <random>
+#include <string>
 
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 
 #include <glmsparse/design.hpp>
+#include <glmsparse/options.hpp>
+#include <glmsparse/path.hpp>
 
 namespace test_helpers {
 
@@ -70,5 +75,52 @@ struct SparseFixture {
     return x;
   }
 };
+
+// A design with its response and per-variable settings, for path tests.
+struct Problem {
+  Eigen::MatrixXd x;
+  glmsparse::ProblemData data;
+};
+
+// The options a path test varies.
+struct Setting {
+  Eigen::Index n, p;
+  bool weights, offset, intercept, standardize;
+  double alpha;
+};
+
+inline std::string describe(const Setting& s) {
+  return "n=" + std::to_string(s.n) + " p=" + std::to_string(s.p) +
+         " weights=" + std::to_string(s.weights) + " offset=" + std::to_string(s.offset) +
+         " intercept=" + std::to_string(s.intercept) +
+         " standardize=" + std::to_string(s.standardize) + " alpha=" + std::to_string(s.alpha);
+}
+
+// Random penalty factors with one unpenalized variable, rescaled to sum to p
+// as glmnet does; no limits; nothing excluded.
+inline void set_variable_defaults(std::mt19937& rng, Eigen::Index p, glmsparse::ProblemData& data) {
+  Eigen::VectorXd pf = random_uniform(rng, p, 0.5, 2.0);
+  pf[std::min<Eigen::Index>(2, p - 1)] = 0.0;
+  data.penalty_factor = pf * static_cast<double>(p) / pf.sum();
+  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
+  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
+  data.excluded.assign(static_cast<std::size_t>(p), 0);
+}
+
+// glmnet's default grid, shortened to 25 lambdas.
+inline glmsparse::LambdaGrid default_grid(const Setting& s) {
+  glmsparse::LambdaGrid grid;
+  grid.nlambda = 25;
+  grid.lambda_min_ratio = s.n > s.p ? 1e-4 : 1e-2;
+  return grid;
+}
+
+// Column k of a path's coefficients (original scale), dense.
+inline Eigen::VectorXd coefficients(const glmsparse::PathResult& fit, std::size_t k, Eigen::Index p) {
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(p);
+  for (int e = fit.beta_col_start[k]; e < fit.beta_col_start[k + 1]; ++e)
+    beta[fit.beta_row[e]] = fit.beta_value[e];
+  return beta;
+}
 
 }  // namespace test_helpers

@@ -29,6 +29,11 @@ using glmsparse::LambdaGrid;
 using glmsparse::PathResult;
 using glmsparse::Poisson;
 using glmsparse::ProblemData;
+using test_helpers::coefficients;
+using test_helpers::default_grid;
+using test_helpers::describe;
+using test_helpers::Problem;
+using test_helpers::Setting;
 
 namespace {
 
@@ -517,24 +522,6 @@ TEST_CASE("IRLS updates follow the explicit quadratic model", "[glm][irls]") {
 
 namespace {
 
-struct Setting {
-  Eigen::Index n, p;
-  bool weights, offset, intercept, standardize;
-  double alpha;
-};
-
-std::string describe(const Setting& s) {
-  return "n=" + std::to_string(s.n) + " p=" + std::to_string(s.p) +
-         " weights=" + std::to_string(s.weights) + " offset=" + std::to_string(s.offset) +
-         " intercept=" + std::to_string(s.intercept) +
-         " standardize=" + std::to_string(s.standardize) + " alpha=" + std::to_string(s.alpha);
-}
-
-struct Problem {
-  Eigen::MatrixXd x;
-  ProblemData data;
-};
-
 template <class Family>
 Problem random_problem(std::mt19937& rng, const Setting& s) {
   Problem problem;
@@ -551,13 +538,7 @@ Problem random_problem(std::mt19937& rng, const Setting& s) {
                               (std::is_same<Family, Binomial>::value ? -0.3 : 0.5);
   data.y = random_response<Family>(rng, eta);
   data.weights = s.weights ? test_helpers::random_uniform(rng, n, 0.2, 3.0) : Eigen::VectorXd::Ones(n);
-  // Penalty factors with an unpenalized variable, rescaled to sum to p as glmnet does.
-  Eigen::VectorXd pf = test_helpers::random_uniform(rng, p, 0.5, 2.0);
-  pf[std::min<Eigen::Index>(2, p - 1)] = 0.0;
-  data.penalty_factor = pf * static_cast<double>(p) / pf.sum();
-  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
-  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
-  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  test_helpers::set_variable_defaults(rng, p, data);
   return problem;
 }
 
@@ -568,13 +549,6 @@ FitOptions options_for(const Setting& s, double thresh) {
   options.standardize = s.standardize;
   options.thresh = thresh;
   return options;
-}
-
-LambdaGrid default_grid(const Setting& s) {
-  LambdaGrid grid;
-  grid.nlambda = 25;
-  grid.lambda_min_ratio = s.n > s.p ? 1e-4 : 1e-2;
-  return grid;
 }
 
 template <class Family>
@@ -589,13 +563,6 @@ PathResult fit_sparse(const Problem& problem, const FitOptions& options, const L
   test_helpers::SparseFixture fixture(problem.x);
   glmsparse::Monitor monitor;
   return glmsparse::fit_glm_path<Family>(fixture.design, problem.data, options, grid, monitor);
-}
-
-Eigen::VectorXd coefficients(const PathResult& fit, std::size_t k, Eigen::Index p) {
-  Eigen::VectorXd beta = Eigen::VectorXd::Zero(p);
-  for (int e = fit.beta_col_start[k]; e < fit.beta_col_start[k + 1]; ++e)
-    beta[fit.beta_row[e]] = fit.beta_value[e];
-  return beta;
 }
 
 void check_shape(const PathResult& fit, Eigen::Index p) {

@@ -17,26 +17,13 @@ using glmsparse::FitOptions;
 using glmsparse::LambdaGrid;
 using glmsparse::PathResult;
 using glmsparse::ProblemData;
+using test_helpers::coefficients;
+using test_helpers::default_grid;
+using test_helpers::describe;
+using test_helpers::Problem;
+using test_helpers::Setting;
 
 namespace {
-
-struct Problem {
-  Eigen::MatrixXd x;
-  ProblemData data;
-};
-
-struct Setting {
-  Eigen::Index n, p;
-  bool weights, offset, intercept, standardize;
-  double alpha;
-};
-
-std::string describe(const Setting& s) {
-  return "n=" + std::to_string(s.n) + " p=" + std::to_string(s.p) +
-         " weights=" + std::to_string(s.weights) + " offset=" + std::to_string(s.offset) +
-         " intercept=" + std::to_string(s.intercept) +
-         " standardize=" + std::to_string(s.standardize) + " alpha=" + std::to_string(s.alpha);
-}
 
 ProblemData problem_data(std::mt19937& rng, const Eigen::MatrixXd& x, bool weights,
                          bool offset) {
@@ -50,13 +37,7 @@ ProblemData problem_data(std::mt19937& rng, const Eigen::MatrixXd& x, bool weigh
                          : Eigen::VectorXd::Ones(n);
   data.offset = offset ? test_helpers::random_vector(rng, n, 0.5, 0.5)
                        : Eigen::VectorXd::Zero(n);
-  // Penalty factors with an unpenalized variable, rescaled to sum to p as glmnet does.
-  Eigen::VectorXd pf = test_helpers::random_uniform(rng, p, 0.5, 2.0);
-  pf[std::min<Eigen::Index>(2, p - 1)] = 0.0;
-  data.penalty_factor = pf * static_cast<double>(p) / pf.sum();
-  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
-  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
-  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  test_helpers::set_variable_defaults(rng, p, data);
   return data;
 }
 
@@ -77,13 +58,6 @@ FitOptions options_for(const Setting& s, int use_gram, double thresh = 1e-12) {
   return options;
 }
 
-LambdaGrid default_grid(const Setting& s) {
-  LambdaGrid grid;
-  grid.nlambda = 25;
-  grid.lambda_min_ratio = s.n > s.p ? 1e-4 : 1e-2;
-  return grid;
-}
-
 PathResult fit_dense(const Problem& problem, const FitOptions& options, const LambdaGrid& grid) {
   test_helpers::DenseFixture fixture(problem.x);
   glmsparse::Monitor monitor;
@@ -94,13 +68,6 @@ PathResult fit_sparse(const Problem& problem, const FitOptions& options, const L
   test_helpers::SparseFixture fixture(problem.x);
   glmsparse::Monitor monitor;
   return glmsparse::fit_gaussian_path(fixture.design, problem.data, options, grid, monitor);
-}
-
-Eigen::VectorXd coefficients(const PathResult& fit, std::size_t k, Eigen::Index p) {
-  Eigen::VectorXd beta = Eigen::VectorXd::Zero(p);
-  for (int e = fit.beta_col_start[k]; e < fit.beta_col_start[k + 1]; ++e)
-    beta[fit.beta_row[e]] = fit.beta_value[e];
-  return beta;
 }
 
 void check_shape(const PathResult& fit, Eigen::Index p) {

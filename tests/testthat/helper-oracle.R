@@ -1,21 +1,32 @@
-# Penalized objective of glmnet's gaussian family, computed directly from a
-# fit's coefficients on the original scale (see ?glmsparse for the formula).
-gaussian_objective <- function(a0, beta, lambda, x, y, weights = NULL, offset = NULL,
-                               alpha = 1, penalty.factor = NULL, standardize = TRUE,
-                               intercept = TRUE) {
+# What every family's objective needs: weights normalised to sum 1, the
+# offset, penalty factors rescaled to sum to the number of variables as glmnet
+# does, and the weighted column standard deviations (1 without standardizing).
+objective_setup <- function(x, weights, offset, penalty.factor, standardize) {
   n <- nrow(x)
   p <- ncol(x)
   w <- if (is.null(weights)) rep(1 / n, n) else weights / sum(weights)
-  o <- if (is.null(offset)) rep(0, n) else offset
   pf <- if (is.null(penalty.factor)) rep(1, p) else penalty.factor
-  pf <- pf * p / sum(pf)
-  centred <- y - o - if (intercept) sum(w * (y - o)) else 0
-  y_scale <- sqrt(sum(w * centred^2) - sum(w * centred)^2)
   x_scale <- if (standardize) {
     apply(as.matrix(x), 2, function(column) sqrt(sum(w * column^2) - sum(w * column)^2))
   } else {
     rep(1, p)
   }
+  list(w = w, o = if (is.null(offset)) rep(0, n) else offset, pf = pf * p / sum(pf),
+       x_scale = x_scale)
+}
+
+# Penalized objective of glmnet's gaussian family, computed directly from a
+# fit's coefficients on the original scale (see ?glmsparse for the formula).
+gaussian_objective <- function(a0, beta, lambda, x, y, weights = NULL, offset = NULL,
+                               alpha = 1, penalty.factor = NULL, standardize = TRUE,
+                               intercept = TRUE) {
+  setup <- objective_setup(x, weights, offset, penalty.factor, standardize)
+  w <- setup$w
+  o <- setup$o
+  pf <- setup$pf
+  x_scale <- setup$x_scale
+  centred <- y - o - if (intercept) sum(w * (y - o)) else 0
+  y_scale <- sqrt(sum(w * centred^2) - sum(w * centred)^2)
   vapply(seq_along(lambda), function(k) {
     b <- as.vector(beta[, k])
     residual <- y - o - a0[k] - as.vector(x %*% b)
@@ -39,17 +50,11 @@ simulate_gaussian <- function(n, p, seed, n_effects = 5) {
 # proportion) response for binomial, counts for poisson.
 glm_objective <- function(family, a0, beta, lambda, x, y, weights = NULL, offset = NULL,
                           alpha = 1, penalty.factor = NULL, standardize = TRUE, ...) {
-  n <- nrow(x)
-  p <- ncol(x)
-  w <- if (is.null(weights)) rep(1 / n, n) else weights / sum(weights)
-  o <- if (is.null(offset)) rep(0, n) else offset
-  pf <- if (is.null(penalty.factor)) rep(1, p) else penalty.factor
-  pf <- pf * p / sum(pf)
-  x_scale <- if (standardize) {
-    apply(as.matrix(x), 2, function(column) sqrt(sum(w * column^2) - sum(w * column)^2))
-  } else {
-    rep(1, p)
-  }
+  setup <- objective_setup(x, weights, offset, penalty.factor, standardize)
+  w <- setup$w
+  o <- setup$o
+  pf <- setup$pf
+  x_scale <- setup$x_scale
   cumulant <- switch(family,
     binomial = function(eta) pmax(eta, 0) + log1p(exp(-abs(eta))),
     poisson = exp)

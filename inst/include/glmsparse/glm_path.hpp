@@ -160,7 +160,6 @@ class GlmPath {
       weighted_residual[i] = weights_[i] * (data_.y[i] - mu);
     }
     updates_.set_point(irls_weights, weighted_residual);
-    ++point_version_;
   }
 
   // Exact gradients (of the loss, minus) at the current point, in parallel.
@@ -361,7 +360,6 @@ class GlmPath {
   double saturated_loss_ = 0.0;
   double null_model_rss_ = 0.0;
   double tolerance_ = 0.0;
-  long point_version_ = 0;
   std::vector<double> full_step_;
 };
 
