@@ -5,6 +5,10 @@ fit_path_cpp <- function(x, family, y, weights, offset, penalty_factor, lower_li
     .Call(`_glmsparse_fit_path_cpp`, x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress)
 }
 
+fit_multi_path_cpp <- function(x, family, y, weights, offset, grouped, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress) {
+    .Call(`_glmsparse_fit_multi_path_cpp`, x, family, y, weights, offset, grouped, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress)
+}
+
 all_finite_cpp <- function(values) {
     .Call(`_glmsparse_all_finite_cpp`, values)
 }

@@ -109,7 +109,9 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       thresh = 1e-7, dfmax = nvars + 1,
                       pmax = min(dfmax * 2 + 20, nvars), exclude = NULL,
                       penalty.factor = rep(1, nvars), lower.limits = -Inf,
-                      upper.limits = Inf, maxit = 100000L, trace.it = 0,
+                      upper.limits = Inf, maxit = 100000L,
+                      type.multinomial = c("ungrouped", "grouped"),
+                      standardize.response = FALSE, trace.it = 0,
                       nthreads = NULL, ...) {
   this.call <- match.call()
   family <- check_family(family)
@@ -118,17 +120,29 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   nvars <- ncol(x)
   weights <- check_weights(weights, nobs)
   classnames <- NULL
+  multi <- family %in% multi_response_families
   if (family == "binomial") {
     response <- check_y_binomial(y, nobs, weights)
     y <- response$y
     weights <- response$weights
     classnames <- response$classnames
+  } else if (family == "multinomial") {
+    response <- check_y_multinomial(y, nobs, weights)
+    y <- response$y
+    weights <- response$weights
+    classnames <- response$classnames
+  } else if (family == "mgaussian") {
+    y <- check_y_mgaussian(y, nobs)
+    classnames <- colnames(y)
+    if (is.null(classnames)) classnames <- paste0("y", seq_len(ncol(y)))
   } else if (family == "poisson") {
     y <- check_y_poisson(y, nobs)
   } else {
     y <- check_y_gaussian(y, nobs)
   }
-  offset <- check_offset(offset, nobs)
+  offset <- if (multi) check_offset_matrix(offset, nobs, ncol(y), family) else check_offset(offset, nobs)
+  type.multinomial <- check_choice(type.multinomial, "type.multinomial", c("ungrouped", "grouped"))
+  standardize.response <- check_flag(standardize.response, "standardize.response")
   alpha <- check_number(alpha, "alpha", 0, 1)
   standardize <- check_flag(standardize, "standardize")
   intercept <- check_flag(intercept, "intercept")
@@ -166,18 +180,42 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
                   support_solves = TRUE, n_threads = nthreads)
   progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
-  raw <- fit_path_cpp(
-    x, family, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
-    limits$lower, limits$upper, excluded, if (is.null(lambda)) numeric(0) else lambda,
-    as.integer(nlambda), as.double(lambda.min.ratio), control,
-    if (is.null(progress)) NULL else progress$update
-  )
+  update <- if (is.null(progress)) NULL else progress$update
+  lambda_arg <- if (is.null(lambda)) numeric(0) else lambda
+  if (multi) {
+    # standardize.response: each response is fitted on the scale of its
+    # standard deviation and the coefficients are scaled back.
+    response_scale <- rep(1, ncol(y))
+    if (family == "mgaussian" && standardize.response) {
+      response_scale <- response_scales(y, weights)
+      y <- sweep(y, 2, response_scale, "/")
+      if (!is.null(offset)) offset <- sweep(offset, 2, response_scale, "/")
+    }
+    grouped <- family == "mgaussian" || type.multinomial == "grouped"
+    raw <- fit_multi_path_cpp(
+      x, family, y, weights, if (is.null(offset)) matrix(0, nobs, ncol(y)) else offset, grouped,
+      penalty.factor, limits$lower, limits$upper, excluded, lambda_arg, as.integer(nlambda),
+      as.double(lambda.min.ratio), control, update
+    )
+    fit <- multi_path_object(raw, x, nobs, nvars, classnames, is_user_lambda = !is.null(lambda),
+                             response_scale)
+    if (family == "multinomial") fit$grouped <- grouped
+    # glmnet's mgaussian null deviance is about the response means, with
+    # or without an intercept, and on the original scale.
+    if (family == "mgaussian") fit$nulldev <- centred_sum_of_squares(sweep(y, 2, response_scale, "*"), weights)
+  } else {
+    raw <- fit_path_cpp(
+      x, family, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
+      limits$lower, limits$upper, excluded, lambda_arg, as.integer(nlambda),
+      as.double(lambda.min.ratio), control, update
+    )
+    fit <- path_object(raw, x, nobs, nvars, is_user_lambda = !is.null(lambda))
+  }
   if (!is.null(progress)) progress$finish()
-  fit <- path_object(raw, x, nobs, nvars, is_user_lambda = !is.null(lambda))
   fit$offset <- !is.null(offset)
   fit$call <- this.call
   fit$nobs <- nobs
-  if (!is.null(classnames)) fit$classnames <- classnames
+  if (!is.null(classnames) && family != "mgaussian") fit$classnames <- classnames
   class(fit) <- c(paste0("gs", family), "glmsparse")
   report_path_problems(fit, raw, pmax, dfmax)
   fit

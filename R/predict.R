@@ -27,26 +27,66 @@ predict.glmsparse <- function(object, newx, s = NULL,
                               exact = FALSE, newoffset, ...) {
   type <- match.arg(type)
   if (!isFALSE(exact)) stop("`exact = TRUE` is not supported; solutions are interpolated.", call. = FALSE)
-  coefficients <- interpolated_coefficients(object, s)
-  if (type == "coefficients") return(coefficients)
-  if (type == "nonzero") return(nonzero_indices(coefficients[-1, , drop = FALSE]))
   family <- sub("^gs", "", class(object)[1])
-  if (type == "class" && family != "binomial") {
-    stop(sprintf("`type = \"class\"` is only for family \"binomial\"; this fit is \"%s\".", family), call. = FALSE)
+  multi <- is_multi_response(object)
+  coefficients <- if (multi) {
+    lapply(seq_along(object$beta), function(k) {
+      interpolated_coefficients(object$a0[k, ], object$beta[[k]], object$lambda, s)
+    })
+  } else {
+    interpolated_coefficients(object$a0, object$beta, object$lambda, s)
+  }
+  if (multi) names(coefficients) <- names(object$beta)
+  if (type == "coefficients") return(coefficients)
+  if (type == "nonzero") {
+    if (multi) return(lapply(coefficients, function(b) nonzero_indices(b[-1, , drop = FALSE])))
+    return(nonzero_indices(coefficients[-1, , drop = FALSE]))
+  }
+  if (type == "class" && !family %in% c("binomial", "multinomial")) {
+    stop(sprintf("`type = \"class\"` is only for families \"binomial\" and \"multinomial\"; this fit is \"%s\".", family), call. = FALSE)
   }
   if (missing(newx)) stop(sprintf("`newx` is required for type = \"%s\".", type), call. = FALSE)
-  newx <- check_newx(newx, nrow(object$beta))
-  link <- as.matrix(methods::cbind2(1, newx) %*% coefficients)
-  if (isTRUE(object$offset)) {
-    if (missing(newoffset)) stop("`newoffset` is required because the model was fitted with an offset.", call. = FALSE)
-    newoffset <- check_offset(newoffset, nrow(newx))
-    link <- link + newoffset
+  newx <- check_newx(newx, object$dim[1])
+  if (isTRUE(object$offset) && missing(newoffset)) {
+    stop("`newoffset` is required because the model was fitted with an offset.", call. = FALSE)
   }
+  if (multi) return(predict_multi_response(object, family, newx, coefficients, type, newoffset))
+  link <- as.matrix(methods::cbind2(1, newx) %*% coefficients)
+  if (isTRUE(object$offset)) link <- link + check_offset(newoffset, nrow(newx))
   if (type == "link" || family == "gaussian") return(link)
   if (family == "poisson") return(exp(link))
   if (type == "response") return(stats::plogis(link))
   classes <- matrix(object$classnames[(link > 0) + 1L], nrow(link), ncol(link), dimnames = dimnames(link))
   classes
+}
+
+# Predictions of a multi-response fit: an array (observation x class x s)
+# for "link" and "response", a matrix of class labels for "class".
+predict_multi_response <- function(object, family, newx, coefficients, type, newoffset) {
+  n_responses <- length(coefficients)
+  n_s <- ncol(coefficients[[1]])
+  link <- array(0, c(nrow(newx), n_responses, n_s),
+                dimnames = list(rownames(newx), names(coefficients), colnames(coefficients[[1]])))
+  for (k in seq_len(n_responses)) {
+    link[, k, ] <- as.matrix(methods::cbind2(1, newx) %*% coefficients[[k]])
+  }
+  if (isTRUE(object$offset)) {
+    newoffset <- check_offset_matrix(newoffset, nrow(newx), n_responses, family)
+    link <- link + as.vector(newoffset)
+  }
+  if (type == "link" || family == "mgaussian") return(link)
+  if (type == "response") {
+    for (s in seq_len(n_s)) {
+      eta <- link[, , s, drop = FALSE]
+      dim(eta) <- dim(eta)[1:2]
+      eta <- exp(eta - apply(eta, 1, max))
+      link[, , s] <- eta / rowSums(eta)
+    }
+    return(link)
+  }
+  best <- apply(link, c(1, 3), which.max)
+  if (!is.matrix(best)) best <- matrix(best, nrow(newx), n_s)
+  matrix(names(coefficients)[best], nrow(newx), n_s, dimnames = list(rownames(newx), colnames(coefficients[[1]])))
 }
 
 #' @rdname predict.glmsparse
@@ -55,15 +95,16 @@ coef.glmsparse <- function(object, s = NULL, exact = FALSE, ...) {
   predict(object, s = s, type = "coefficients", exact = exact, ...)
 }
 
-# Coefficients (intercept first) at lambda values s, as a dgCMatrix.
-interpolated_coefficients <- function(object, s) {
-  path <- methods::rbind2(Matrix::Matrix(object$a0, nrow = 1, sparse = TRUE), object$beta)
-  rownames(path) <- c("(Intercept)", rownames(object$beta))
+# Coefficients (intercept first) at lambda values s, as a dgCMatrix, from a
+# path's intercepts a0 and coefficients beta.
+interpolated_coefficients <- function(a0, beta, lambda, s) {
+  path <- methods::rbind2(Matrix::Matrix(unname(a0), nrow = 1, sparse = TRUE), beta)
+  rownames(path) <- c("(Intercept)", rownames(beta))
   if (is.null(s)) return(path)
   if (!is.numeric(s) || length(s) < 1L || any(!is.finite(s)) || any(s < 0)) {
     stop("`s` must be a numeric vector of non-negative lambda values.", call. = FALSE)
   }
-  weights <- lambda_interpolation(object$lambda, s)
+  weights <- lambda_interpolation(lambda, s)
   left <- path[, weights$left, drop = FALSE]
   right <- path[, weights$right, drop = FALSE]
   blended <- left %*% Matrix::Diagonal(x = weights$frac) +

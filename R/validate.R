@@ -102,6 +102,15 @@ check_number <- function(value, name, lower = -Inf, upper = Inf, lower_open = FA
   value
 }
 
+# One of `choices`; a vector of choices (the default) means the first.
+check_choice <- function(value, name, choices) {
+  if (identical(value, choices)) return(choices[1])
+  if (!is.character(value) || length(value) != 1L || !value %in% choices) {
+    stop(sprintf("`%s` must be one of %s.", name, paste0("\"", choices, "\"", collapse = ", ")), call. = FALSE)
+  }
+  value
+}
+
 check_flag <- function(value, name) {
   if (!is.logical(value) || length(value) != 1L || is.na(value)) {
     stop(sprintf("`%s` must be TRUE or FALSE.", name), call. = FALSE)
@@ -152,7 +161,7 @@ check_exclude <- function(exclude, nvars) {
 
 check_family <- function(family) {
   if (!is.character(family) || length(family) != 1L) stop("`family` must be a single string.", call. = FALSE)
-  supported <- c("gaussian", "binomial", "poisson")
+  supported <- c("gaussian", "binomial", "poisson", "multinomial", "mgaussian")
   if (!family %in% supported) {
     stop(sprintf("`family` must be one of %s; got \"%s\".", paste0("\"", supported, "\"", collapse = ", "), family), call. = FALSE)
   }

@@ -1,5 +1,5 @@
 // Rcpp glue for path fits: R objects in, Eigen maps over R's memory, one
-// dispatch on the design type, a plain list back.
+// dispatch on family and design type, a plain list back.
 #include <RcppEigen.h>
 
 #include <glmsparse/glmsparse.hpp>
@@ -24,38 +24,11 @@ Eigen::VectorXd to_vector(const Rcpp::NumericVector& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.begin(), v.size());
 }
 
-Rcpp::List to_list(const glmsparse::PathResult& r) {
-  std::vector<int> status;
-  for (auto s : r.status) status.push_back(static_cast<int>(s));
-  return Rcpp::List::create(
-      Rcpp::Named("lambda") = r.lambda, Rcpp::Named("a0") = r.intercept,
-      Rcpp::Named("beta_i") = r.beta_row, Rcpp::Named("beta_p") = r.beta_col_start,
-      Rcpp::Named("beta_x") = r.beta_value, Rcpp::Named("df") = r.df,
-      Rcpp::Named("dev_ratio") = r.dev_ratio, Rcpp::Named("npasses") = r.n_passes,
-      Rcpp::Named("status") = status, Rcpp::Named("nulldev") = r.null_deviance,
-      Rcpp::Named("stop") = static_cast<int>(r.stop));
+Eigen::MatrixXd to_matrix(const Rcpp::NumericMatrix& m) {
+  return Eigen::Map<const Eigen::MatrixXd>(m.begin(), m.nrow(), m.ncol());
 }
 
-}  // namespace
-
-// [[Rcpp::export]]
-Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp::NumericVector weights,
-                                 Rcpp::NumericVector offset,
-                                 Rcpp::NumericVector penalty_factor,
-                                 Rcpp::NumericVector lower_limit,
-                                 Rcpp::NumericVector upper_limit,
-                                 Rcpp::LogicalVector excluded, Rcpp::NumericVector lambda,
-                                 int nlambda, double lambda_min_ratio, Rcpp::List control,
-                                 Rcpp::Nullable<Rcpp::Function> progress) {
-  glmsparse::ProblemData data;
-  data.y = to_vector(y);
-  data.weights = to_vector(weights);
-  data.offset = to_vector(offset);
-  data.penalty_factor = to_vector(penalty_factor);
-  data.lower_limit = to_vector(lower_limit);
-  data.upper_limit = to_vector(upper_limit);
-  data.excluded.assign(excluded.begin(), excluded.end());
-
+glmsparse::FitOptions to_options(const Rcpp::List& control) {
   glmsparse::FitOptions options;
   options.alpha = Rcpp::as<double>(control["alpha"]);
   options.standardize = Rcpp::as<bool>(control["standardize"]);
@@ -72,21 +45,28 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp:
   options.use_gram = Rcpp::as<int>(control["use_gram"]);
   options.support_solves = Rcpp::as<bool>(control["support_solves"]);
   options.n_threads = Rcpp::as<int>(control["n_threads"]);
+  return options;
+}
 
+glmsparse::LambdaGrid to_grid(const Rcpp::NumericVector& lambda, int nlambda,
+                              double lambda_min_ratio) {
   glmsparse::LambdaGrid grid;
   grid.user_lambda.assign(lambda.begin(), lambda.end());
   grid.nlambda = nlambda;
   grid.lambda_min_ratio = lambda_min_ratio;
+  return grid;
+}
 
-  RMonitor monitor(progress);
-  // The one runtime dispatch: family x design.
-  auto fit = [&](auto& design) {
-    if (family == "binomial")
-      return glmsparse::fit_glm_path<glmsparse::Binomial>(design, data, options, grid, monitor);
-    if (family == "poisson")
-      return glmsparse::fit_glm_path<glmsparse::Poisson>(design, data, options, grid, monitor);
-    return glmsparse::fit_gaussian_path(design, data, options, grid, monitor);
-  };
+std::vector<int> to_codes(const std::vector<glmsparse::LambdaStatus>& status) {
+  std::vector<int> codes;
+  for (auto s : status) codes.push_back(static_cast<int>(s));
+  return codes;
+}
+
+// Calls fit(design) with x as a dense or a sparse design, each a map over
+// R's memory.
+template <class Fit>
+auto with_design(SEXP x, Fit&& fit) {
   if (Rf_isS4(x)) {
     Rcpp::S4 sparse(x);
     const Rcpp::IntegerVector dim = sparse.slot("Dim");
@@ -96,10 +76,92 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp:
     glmsparse::SparseDesign::Matrix map(dim[0], dim[1], values.size(), column_start.begin(),
                                         row_index.begin(), values.begin());
     glmsparse::SparseDesign design(map);
-    return to_list(fit(design));
+    return fit(design);
   }
   Rcpp::NumericMatrix dense(x);
   glmsparse::DenseDesign::Matrix map(dense.begin(), dense.nrow(), dense.ncol());
   glmsparse::DenseDesign design(map);
-  return to_list(fit(design));
+  return fit(design);
+}
+
+Rcpp::List to_list(const glmsparse::PathResult& r) {
+  return Rcpp::List::create(
+      Rcpp::Named("lambda") = r.lambda, Rcpp::Named("a0") = r.intercept,
+      Rcpp::Named("beta_i") = r.beta_row, Rcpp::Named("beta_p") = r.beta_col_start,
+      Rcpp::Named("beta_x") = r.beta_value, Rcpp::Named("df") = r.df,
+      Rcpp::Named("dev_ratio") = r.dev_ratio, Rcpp::Named("npasses") = r.n_passes,
+      Rcpp::Named("status") = to_codes(r.status), Rcpp::Named("nulldev") = r.null_deviance,
+      Rcpp::Named("stop") = static_cast<int>(r.stop));
+}
+
+Rcpp::List to_list(const glmsparse::MultiPathResult& r) {
+  Rcpp::List beta(r.beta.size());
+  for (std::size_t k = 0; k < r.beta.size(); ++k)
+    beta[k] = Rcpp::List::create(Rcpp::Named("i") = r.beta[k].row,
+                                 Rcpp::Named("p") = r.beta[k].column_start,
+                                 Rcpp::Named("x") = r.beta[k].value);
+  return Rcpp::List::create(
+      Rcpp::Named("lambda") = r.lambda, Rcpp::Named("a0") = r.intercept,
+      Rcpp::Named("beta") = beta, Rcpp::Named("df") = r.df,
+      Rcpp::Named("dfmat") = r.response_df, Rcpp::Named("dev_ratio") = r.dev_ratio,
+      Rcpp::Named("npasses") = r.n_passes, Rcpp::Named("status") = to_codes(r.status),
+      Rcpp::Named("nulldev") = r.null_deviance, Rcpp::Named("stop") = static_cast<int>(r.stop));
+}
+
+}  // namespace
+
+// [[Rcpp::export]]
+Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
+                        Rcpp::NumericVector weights, Rcpp::NumericVector offset,
+                        Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
+                        Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
+                        Rcpp::NumericVector lambda, int nlambda, double lambda_min_ratio,
+                        Rcpp::List control, Rcpp::Nullable<Rcpp::Function> progress) {
+  glmsparse::ProblemData data;
+  data.y = to_vector(y);
+  data.weights = to_vector(weights);
+  data.offset = to_vector(offset);
+  data.penalty_factor = to_vector(penalty_factor);
+  data.lower_limit = to_vector(lower_limit);
+  data.upper_limit = to_vector(upper_limit);
+  data.excluded.assign(excluded.begin(), excluded.end());
+  const glmsparse::FitOptions options = to_options(control);
+  const glmsparse::LambdaGrid grid = to_grid(lambda, nlambda, lambda_min_ratio);
+  RMonitor monitor(progress);
+  return to_list(with_design(x, [&](auto& design) {
+    if (family == "binomial")
+      return glmsparse::fit_glm_path<glmsparse::Binomial>(design, data, options, grid, monitor);
+    if (family == "poisson")
+      return glmsparse::fit_glm_path<glmsparse::Poisson>(design, data, options, grid, monitor);
+    return glmsparse::fit_gaussian_path(design, data, options, grid, monitor);
+  }));
+}
+
+// Multi-response families: y and offset are n x K matrices.
+// [[Rcpp::export]]
+Rcpp::List fit_multi_path_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y,
+                              Rcpp::NumericVector weights, Rcpp::NumericMatrix offset,
+                              bool grouped, Rcpp::NumericVector penalty_factor,
+                              Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit,
+                              Rcpp::LogicalVector excluded, Rcpp::NumericVector lambda,
+                              int nlambda, double lambda_min_ratio, Rcpp::List control,
+                              Rcpp::Nullable<Rcpp::Function> progress) {
+  glmsparse::MultiProblemData data;
+  data.y = to_matrix(y);
+  data.weights = to_vector(weights);
+  data.offset = to_matrix(offset);
+  data.penalty_factor = to_vector(penalty_factor);
+  data.lower_limit = to_vector(lower_limit);
+  data.upper_limit = to_vector(upper_limit);
+  data.excluded.assign(excluded.begin(), excluded.end());
+  const glmsparse::FitOptions options = to_options(control);
+  const glmsparse::LambdaGrid grid = to_grid(lambda, nlambda, lambda_min_ratio);
+  RMonitor monitor(progress);
+  return to_list(with_design(x, [&](auto& design) {
+    if (family == "multinomial")
+      return glmsparse::fit_multi_path<glmsparse::Multinomial>(design, data, options, grouped,
+                                                                 grid, monitor);
+    return glmsparse::fit_multi_path<glmsparse::MultiGaussian>(design, data, options, grouped,
+                                                                 grid, monitor);
+  }));
 }

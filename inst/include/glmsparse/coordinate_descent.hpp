@@ -41,6 +41,31 @@ struct SolveOutcome {
   LambdaStatus status = LambdaStatus::converged;
 };
 
+// Objective decreases of the last two passes of a coordinate solver, to
+// judge convergence by the objective still to be gained, extrapolated
+// assuming linear convergence.
+struct ProgressEstimate {
+  double last_decrease = 0.0;
+  double previous_decrease = 0.0;
+  int n_recorded = 0;
+  int minimum_passes = 0;
+
+  void record(double decrease) {
+    previous_decrease = last_decrease;
+    last_decrease = decrease;
+    ++n_recorded;
+  }
+  bool settled(double relative_tolerance, double objective) const {
+    if (last_decrease <= 0.0) return true;
+    // Right after an extrapolation the decreases are not yet geometric.
+    if (n_recorded < minimum_passes) return false;
+    double rate = previous_decrease > 0.0 ? last_decrease / previous_decrease : 0.0;
+    rate = std::min(rate, 0.999);
+    const double remaining = last_decrease * rate / (1.0 - rate);
+    return remaining <= relative_tolerance * std::max(objective, 0.0);
+  }
+};
+
 template <class Updates, class Penalty>
 class CoordinateDescent {
  public:
@@ -86,11 +111,11 @@ class CoordinateDescent {
     // True when a final solve on the support gained more than the tolerance.
     auto polish = [&]() {
       if (!support_solve_is_worth_it()) return false;
-      const double before = 0.5 * state.rss + lambda * state.penalty_total;
+      const double before = model_objective(lambda, state);
       const SupportStep step = solve_on_support(lambda, state);
       if (step == SupportStep::failed) support_solve_failed = true;
       if (step != SupportStep::moved) return false;
-      const double after = 0.5 * state.rss + lambda * state.penalty_total;
+      const double after = model_objective(lambda, state);
       return before - after > relative_tolerance * std::max(after, 0.0);
     };
     auto maybe_solve_on_support = [&]() {
@@ -119,7 +144,7 @@ class CoordinateDescent {
     while (true) {
       const double change = pass(lambda, working_set, state, progress);
       count_pass();
-      if (change < tolerance && progress.settled(relative_tolerance, state, lambda)) {
+      if (change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state))) {
         // A last solve on the support removes what slow convergence left;
         // if it gains more than the tolerance, the passes resume from there.
         if (!polish()) return outcome;
@@ -134,7 +159,7 @@ class CoordinateDescent {
         const double active_change = pass(lambda, state.active_set, state, progress);
         count_pass();
         if (outcome.n_passes >= max_passes) break;
-        if (active_change < tolerance && progress.settled(relative_tolerance, state, lambda)) break;
+        if (active_change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state))) break;
         maybe_solve_on_support();
         maybe_extrapolate();
       }
@@ -152,6 +177,10 @@ class CoordinateDescent {
   static constexpr int max_support_segments = 200;
 
   enum class SupportStep { failed, no_gain, moved };
+
+  static double model_objective(double lambda, const CoordinateState& state) {
+    return 0.5 * state.rss + lambda * state.penalty_total;
+  }
 
   // Minimises the objective over the nonzero coefficients with their signs
   // fixed by a primal active-set walk: solve for the minimiser on the
@@ -244,9 +273,9 @@ class CoordinateDescent {
         target[static_cast<Eigen::Index>(k)] = it->second;
       }
     }
-    const double before = 0.5 * state.rss + lambda * state.penalty_total;
+    const double before = model_objective(lambda, state);
     move_to(moved, target, state);
-    const double after = 0.5 * state.rss + lambda * state.penalty_total;
+    const double after = model_objective(lambda, state);
     if (after < before) return SupportStep::moved;
     move_to(moved, current, state);
     return SupportStep::no_gain;
@@ -322,39 +351,15 @@ class CoordinateDescent {
       if (!penalty_.within_limits(target[static_cast<Eigen::Index>(k)], j)) return false;
       current[static_cast<Eigen::Index>(k)] = state.coefficients[j];
     }
-    const double before = 0.5 * state.rss + lambda * state.penalty_total;
+    const double before = model_objective(lambda, state);
     move_to(active_set, target, state);
-    const double after = 0.5 * state.rss + lambda * state.penalty_total;
+    const double after = model_objective(lambda, state);
     if (after < before) return true;
     move_to(active_set, current, state);
     return false;
   }
 
   // One sweep; returns max_j v_j * (change in b_j)^2.
-  // Objective decreases of the last two passes, for the extrapolated stop.
-  struct ProgressEstimate {
-    double last_decrease = 0.0;
-    double previous_decrease = 0.0;
-    int n_recorded = 0;
-    int minimum_passes = 0;
-
-    void record(double decrease) {
-      previous_decrease = last_decrease;
-      last_decrease = decrease;
-      ++n_recorded;
-    }
-    bool settled(double relative_tolerance, const CoordinateState& state, double lambda) const {
-      if (last_decrease <= 0.0) return true;
-      // Right after an extrapolation the decreases are not yet geometric.
-      if (n_recorded < minimum_passes) return false;
-      const double objective = 0.5 * state.rss + lambda * state.penalty_total;
-      double rate = previous_decrease > 0.0 ? last_decrease / previous_decrease : 0.0;
-      rate = std::min(rate, 0.999);
-      const double remaining = last_decrease * rate / (1.0 - rate);
-      return remaining <= relative_tolerance * std::max(objective, 0.0);
-    }
-  };
-
   double pass(double lambda, const std::vector<Eigen::Index>& coordinates,
               CoordinateState& state, ProgressEstimate& progress) {
     double max_change = 0.0;
@@ -397,7 +402,6 @@ class CoordinateDescent {
   SupportFactor* support_factor_;
   int support_changes_ = 0;
   int minimum_passes_ = 0;
-  double last_fraction_ = -1;  // coefficients that became or left zero in the last pass
 };
 
 }  // namespace glmsparse

@@ -1,16 +1,20 @@
 // The glmsparse core: header-only, free of R. Include this one header.
 #pragma once
 
+#include "block_coordinate_descent.hpp"
 #include "coordinate_descent.hpp"
 #include "datafit_gaussian.hpp"
 #include "datafit_glm.hpp"
+#include "datafit_multi.hpp"
 #include "design.hpp"
 #include "glm_path.hpp"
 #include "gram_updates.hpp"
 #include "irls_updates.hpp"
 #include "monitor.hpp"
+#include "multi_path.hpp"
 #include "naive_updates.hpp"
 #include "options.hpp"
 #include "path.hpp"
 #include "path_driver.hpp"
 #include "penalty_elastic_net.hpp"
+#include "penalty_group.hpp"

@@ -45,11 +45,27 @@ inline std::vector<double> default_lambda_grid(double lambda_max, const LambdaGr
 //   n_ever_active() -> variables ever nonzero, for pmax
 // Stops as glmnet does: before the lambda at which pmax is exceeded, after
 // the one at which dfmax is, and on a default grid once the deviance ratio
-// stalls or nearly reaches 1.
-template <class SolveAt, class Record, class EverActive>
+// nearly reaches 1 or stalls, by the family's rule for stalling.
+// When the deviance ratio counts as stalled, family by family as in glmnet:
+// its gain at a lambda is below min_dev_ratio_change times the ratio
+// (gaussian, poisson), times the unexplained fraction (mgaussian), or
+// outright (binomial, multinomial).
+enum class StallRule { relative_to_explained, relative_to_unexplained, absolute };
+
+inline bool deviance_stalled(StallRule rule, double gain, double dev_ratio, double threshold) {
+  switch (rule) {
+    case StallRule::relative_to_unexplained: return gain < threshold * (1.0 - dev_ratio);
+    case StallRule::absolute: return gain < threshold;
+    default: return gain < threshold * dev_ratio;
+  }
+}
+
+// `result` is a PathResult or any result with its `df` and `stop` fields.
+template <class Result, class SolveAt, class Record, class EverActive>
 void walk_path(const std::vector<double>& lambdas, bool default_grid, const SolveOutcome& first,
-               const FitOptions& options, Monitor& monitor, PathResult& result,
-               SolveAt&& solve_at, Record&& record, EverActive&& n_ever_active) {
+               const FitOptions& options, Monitor& monitor, Result& result,
+               SolveAt&& solve_at, Record&& record, EverActive&& n_ever_active,
+               StallRule stall_rule = StallRule::relative_to_explained) {
   if (lambdas.empty()) return;
   double previous_lambda = lambdas.front();
   double previous_dev_ratio = 0.0;
@@ -75,7 +91,8 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
     }
     if (default_grid && options.early_stop &&
         static_cast<int>(k) + 1 >= options.min_lambdas_before_stop) {
-      if (dev_ratio - previous_dev_ratio < options.min_dev_ratio_change * dev_ratio) {
+      if (deviance_stalled(stall_rule, dev_ratio - previous_dev_ratio, dev_ratio,
+                           options.min_dev_ratio_change)) {
         result.stop = PathStop::deviance_flat;
         return;
       }

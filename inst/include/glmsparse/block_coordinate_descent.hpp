@@ -1,0 +1,151 @@
+// Block coordinate descent for one lambda of a grouped multi-response
+// problem: the quadratic model is one weighted least-squares problem per
+// response k,
+//
+//   1/2 sum_k sum_i v_ik (r_ik)^2 + lambda * sum_j P_j(b_j),
+//
+// and each update moves a whole group b_j = (b_j1, ..., b_jK) at once. When
+// the curvatures v_jk differ between responses (multinomial) the update uses
+// their maximum, a majorizer of the model along the group, so every update
+// still decreases the model. Active-set cycling and the convergence test are
+// those of CoordinateDescent.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "coordinate_descent.hpp"
+#include "monitor.hpp"
+#include "penalty_group.hpp"
+
+namespace glmsparse {
+
+// Coefficients of a multi-response path: one CoordinateState per response,
+// plus the variables ever nonzero in any response and, for the grouped
+// penalty, its total.
+struct MultiState {
+  std::vector<CoordinateState> responses;
+  std::vector<char> in_active_set;
+  std::vector<Eigen::Index> active_set;
+  double group_penalty_total = 0.0;
+
+  MultiState(Eigen::Index p, Eigen::Index n_responses)
+      : responses(static_cast<std::size_t>(n_responses), CoordinateState(p)), in_active_set(p, 0) {}
+
+  void mark_active(Eigen::Index j) {
+    if (in_active_set[j]) return;
+    in_active_set[j] = 1;
+    active_set.push_back(j);
+  }
+
+  double rss() const {
+    double total = 0.0;
+    for (const auto& response : responses) total += response.rss;
+    return total;
+  }
+};
+
+template <class Updates>
+class BlockCoordinateDescent {
+ public:
+  BlockCoordinateDescent(std::vector<Updates>& updates, const GroupElasticNet& penalty,
+                         Monitor& monitor)
+      : updates_(updates), penalty_(penalty), monitor_(monitor) {}
+
+  void set_minimum_passes(int passes) { minimum_passes_ = passes; }
+
+  // Converged as CoordinateDescent::solve: a full pass moves no group by more
+  // than `tolerance` and the extrapolated remaining gain is below
+  // `relative_tolerance` times the model's objective.
+  SolveOutcome solve(double lambda, const std::vector<Eigen::Index>& working_set,
+                     MultiState& state, double tolerance, double relative_tolerance,
+                     int max_passes) {
+    SolveOutcome outcome;
+    ProgressEstimate progress;
+    progress.minimum_passes = minimum_passes_;
+    auto count_pass = [&]() {
+      if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
+    };
+    while (true) {
+      const double change = pass(lambda, working_set, state, progress);
+      count_pass();
+      if (change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state)))
+        return outcome;
+      if (outcome.n_passes >= max_passes) break;
+      while (true) {
+        const double active_change = pass(lambda, state.active_set, state, progress);
+        count_pass();
+        if (outcome.n_passes >= max_passes) break;
+        if (active_change < tolerance &&
+            progress.settled(relative_tolerance, model_objective(lambda, state)))
+          break;
+      }
+      if (outcome.n_passes >= max_passes) break;
+    }
+    outcome.status = LambdaStatus::max_passes_reached;
+    return outcome;
+  }
+
+ private:
+  static double model_objective(double lambda, const MultiState& state) {
+    return 0.5 * state.rss() + lambda * state.group_penalty_total;
+  }
+
+  // One sweep; returns max_j v_j * ||change in b_j||^2.
+  double pass(double lambda, const std::vector<Eigen::Index>& coordinates, MultiState& state,
+              ProgressEstimate& progress) {
+    const auto n_responses = static_cast<Eigen::Index>(updates_.size());
+    gradient_.resize(n_responses);
+    old_value_.resize(n_responses);
+    double max_change = 0.0;
+    double decrease = 0.0;
+    // Indexing, not iterators: the active set may grow during the sweep.
+    const std::size_t n_coordinates = coordinates.size();
+    for (std::size_t c = 0; c < n_coordinates; ++c) {
+      const Eigen::Index j = coordinates[c];
+      double v = 0.0;
+      for (Eigen::Index k = 0; k < n_responses; ++k) {
+        auto& response = state.responses[static_cast<std::size_t>(k)];
+        gradient_[k] = updates_[static_cast<std::size_t>(k)].gradient(j);
+        response.gradient[j] = gradient_[k];
+        old_value_[k] = response.coefficients[j];
+        v = std::max(v, response.curvature[j]);
+      }
+      if (!(v > 0.0)) continue;
+      penalty_.threshold(gradient_ + v * old_value_, v, lambda, j, new_value_);
+      if (new_value_ == old_value_) continue;
+      double rss_decrease = 0.0;
+      double change = 0.0;
+      for (Eigen::Index k = 0; k < n_responses; ++k) {
+        const double delta = new_value_[k] - old_value_[k];
+        if (delta == 0.0) continue;
+        auto& response = state.responses[static_cast<std::size_t>(k)];
+        const double v_k = response.curvature[j];
+        updates_[static_cast<std::size_t>(k)].update(j, delta);
+        const double response_decrease = delta * (2.0 * gradient_[k] - delta * v_k);
+        response.rss -= response_decrease;
+        response.gradient[j] = gradient_[k] - delta * v_k;
+        response.coefficients[j] = new_value_[k];
+        rss_decrease += response_decrease;
+        change += delta * delta;
+      }
+      const double penalty_increase = penalty_.value(new_value_, j) - penalty_.value(old_value_, j);
+      state.group_penalty_total += penalty_increase;
+      decrease += 0.5 * rss_decrease - lambda * penalty_increase;
+      max_change = std::max(max_change, v * change);
+      state.mark_active(j);
+    }
+    progress.record(decrease);
+    return max_change;
+  }
+
+  std::vector<Updates>& updates_;
+  const GroupElasticNet& penalty_;
+  Monitor& monitor_;
+  int minimum_passes_ = 0;
+  Eigen::VectorXd gradient_, old_value_, new_value_;
+};
+
+}  // namespace glmsparse

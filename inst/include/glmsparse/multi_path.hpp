@@ -1,0 +1,483 @@
+// The regularization path of a multi-response model (multinomial, mgaussian):
+// an n x K linear predictor, one coefficient vector per class or response,
+// and either the elastic net on every coefficient (ungrouped) or the grouped
+// elastic net on each variable's K coefficients.
+//
+// At each lambda, proximal Newton steps as in glm_path.hpp: the datafit's
+// quadratic model splits into one weighted least-squares problem per class,
+// solved by the same CoordinateDescent class by class (ungrouped: the
+// penalty separates too) or by BlockCoordinateDescent over whole groups
+// (grouped), then a backtracking line search on the true objective. For
+// mgaussian the model is the loss itself, so one step solves it.
+//
+// The linear predictor is kept on the raw scale,
+//   eta_ik = o_ik + b0_k + sum_j beta_jk x_ij / s_j,
+// with beta on the standardized scale; b0 absorbs every centring term.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "block_coordinate_descent.hpp"
+#include "coordinate_descent.hpp"
+#include "datafit_multi.hpp"
+#include "irls_updates.hpp"
+#include "monitor.hpp"
+#include "options.hpp"
+#include "parallel.hpp"
+#include "path.hpp"
+#include "path_driver.hpp"
+#include "penalty_elastic_net.hpp"
+#include "penalty_group.hpp"
+
+namespace glmsparse {
+
+struct MultiProblemData {
+  Eigen::MatrixXd y;               // n x K
+  Eigen::VectorXd weights;
+  Eigen::MatrixXd offset;          // n x K
+  Eigen::VectorXd penalty_factor;  // already rescaled as glmnet does
+  Eigen::VectorXd lower_limit;     // original scale, the same for every response
+  Eigen::VectorXd upper_limit;
+  std::vector<char> excluded;
+};
+
+// Coefficients on the original scale, column-compressed, one column per lambda.
+struct CompressedColumns {
+  std::vector<int> row;
+  std::vector<int> column_start{0};
+  std::vector<double> value;
+};
+
+struct MultiPathResult {
+  std::vector<double> lambda;
+  std::vector<double> intercept;         // K per lambda, lambda after lambda
+  std::vector<CompressedColumns> beta;   // one per response
+  std::vector<int> df;                   // variables nonzero in any response
+  std::vector<int> response_df;          // K per lambda: nonzero per response
+  std::vector<double> dev_ratio;
+  std::vector<int> n_passes;
+  std::vector<LambdaStatus> status;
+  double null_deviance = 0.0;
+  PathStop stop = PathStop::completed;
+};
+
+template <class Design, class Datafit>
+class MultiResponsePath {
+ public:
+  MultiResponsePath(Design& x, const MultiProblemData& data, const FitOptions& options,
+                    bool grouped, Monitor& monitor)
+      : x_(x), data_(data), options_(options), grouped_(grouped), monitor_(monitor),
+        weight_total_(data.weights.sum()),
+        weights_(data.weights / weight_total_),
+        datafit_(data_.y, weights_),
+        n_responses_(data.y.cols()),
+        columns_(summarize_columns(x, weights_, options.intercept, options.standardize)),
+        penalty_(options.alpha, data.penalty_factor, scaled_limits(data.lower_limit),
+                 scaled_limits(data.upper_limit)),
+        group_penalty_(options.alpha, data.penalty_factor, scaled_limits(data.lower_limit),
+                       scaled_limits(data.upper_limit)),
+        state_(x.cols(), data.y.cols()) {
+    x_.standardization().set(columns_.center, columns_.scale);
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      usable_.push_back(!data.excluded[j] && !columns_.is_constant[j]);
+    updates_.reserve(static_cast<std::size_t>(n_responses_));
+    for (Eigen::Index k = 0; k < n_responses_; ++k) updates_.emplace_back(x, options.intercept);
+  }
+
+  MultiPathResult run(const LambdaGrid& grid) {
+    const Eigen::Index p = x_.cols();
+    MultiPathResult result;
+    result.beta.resize(static_cast<std::size_t>(n_responses_));
+
+    // The null model: intercepts (if any) and offset only.
+    eta_ = data_.offset;
+    intercept_ = Eigen::VectorXd::Zero(n_responses_);
+    if (options_.intercept) {
+      for (Eigen::Index k = 0; k < n_responses_; ++k) {
+        intercept_[k] = datafit_.initial_intercept(k);
+        eta_.col(k).array() += intercept_[k];
+      }
+    }
+    set_point();
+    if (options_.intercept) {
+      // Newton steps on the intercepts alone (no variable in the working set).
+      tolerance_ = std::numeric_limits<double>::min();
+      null_model_rss_ = 1.0;
+      newton(0.0, {}, options_.max_passes_per_lambda);
+    }
+    result.null_deviance = deviance(datafit_.loss(eta_));
+    null_model_rss_ = 0.0;
+    for (auto& updates : updates_) null_model_rss_ += updates.residual_sum_of_squares();
+    // A null model that fits exactly leaves nothing to gain; the tolerance
+    // must still be positive for a pass that moves nothing to count as converged.
+    tolerance_ = std::max(options_.thresh * options_.thresh_factor * null_model_rss_,
+                          std::numeric_limits<double>::min());
+
+    // Unpenalized variables are fitted before the first lambda.
+    std::vector<Eigen::Index> unpenalized;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (usable_[j] && !penalty_.is_penalized(j)) unpenalized.push_back(j);
+    SolveOutcome first;
+    if (!unpenalized.empty()) first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
+
+    const bool default_grid = grid.user_lambda.empty();
+    std::vector<double> lambdas = grid.user_lambda;
+    if (default_grid) {
+      const std::vector<Eigen::Index> all = all_usable();
+      compute_gradients(all);
+      double lambda_max = 0.0;
+      for (Eigen::Index j : all)
+        if (penalty_.is_penalized(j)) lambda_max = std::max(lambda_max, lambda_max_term(j));
+      lambdas = default_lambda_grid(lambda_max > 0.0 ? lambda_max : 1.0, grid);
+    }
+    walk_path(
+        lambdas, default_grid, first, options_, monitor_, result,
+        [this](double lambda, double previous) { return solve_at(lambda, previous); },
+        [&](std::size_t k, const SolveOutcome& outcome) {
+          return record(result, lambdas[k], outcome);
+        },
+        [this]() { return static_cast<int>(state_.active_set.size()); }, Datafit::stall_rule);
+    return result;
+  }
+
+ private:
+  // Limits apply to original-scale coefficients b_jk = beta_jk / s_j.
+  Eigen::VectorXd scaled_limits(const Eigen::VectorXd& limits) const {
+    return limits.cwiseProduct(columns_.scale);
+  }
+
+  std::vector<Eigen::Index> all_usable() const {
+    std::vector<Eigen::Index> all;
+    for (Eigen::Index j = 0; j < x_.cols(); ++j)
+      if (usable_[j]) all.push_back(j);
+    return all;
+  }
+
+  CoordinateState& response(Eigen::Index k) { return state_.responses[static_cast<std::size_t>(k)]; }
+
+  // Variable j's coefficients across responses, and its last gradients.
+  Eigen::VectorXd group_coefficients(Eigen::Index j) const {
+    Eigen::VectorXd b(n_responses_);
+    for (Eigen::Index k = 0; k < n_responses_; ++k)
+      b[k] = state_.responses[static_cast<std::size_t>(k)].coefficients[j];
+    return b;
+  }
+  Eigen::VectorXd group_gradient(Eigen::Index j) const {
+    Eigen::VectorXd g(n_responses_);
+    for (Eigen::Index k = 0; k < n_responses_; ++k)
+      g[k] = state_.responses[static_cast<std::size_t>(k)].gradient[j];
+    return g;
+  }
+
+  double penalty_total() const {
+    if (grouped_) return state_.group_penalty_total;
+    double total = 0.0;
+    for (const auto& r : state_.responses) total += r.penalty_total;
+    return total;
+  }
+
+  double objective(double lambda) const { return datafit_.loss(eta_) + lambda * penalty_total(); }
+
+  double deviance(double loss_value) const {
+    return 2.0 * weight_total_ * std::max(loss_value - datafit_.saturated_loss(), 0.0);
+  }
+
+  // The quadratic model at the current eta, one per response.
+  void set_point() {
+    datafit_.quadratic_model(eta_, model_weights_, model_residual_);
+    for (Eigen::Index k = 0; k < n_responses_; ++k)
+      updates_[static_cast<std::size_t>(k)].set_point(model_weights_.col(k), model_residual_.col(k));
+  }
+
+  // Exact gradients at the current point for every response, in parallel.
+  void compute_gradients(const std::vector<Eigen::Index>& variables) {
+    constexpr Eigen::Index piece = 256;
+    const auto count = static_cast<Eigen::Index>(variables.size());
+    parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
+      const Eigen::Index end = std::min(count, (c + 1) * piece);
+      for (Eigen::Index i = c * piece; i < end; ++i) {
+        const Eigen::Index j = variables[static_cast<std::size_t>(i)];
+        for (Eigen::Index k = 0; k < n_responses_; ++k)
+          state_.responses[static_cast<std::size_t>(k)].gradient[j] =
+              updates_[static_cast<std::size_t>(k)].gradient(j);
+      }
+    });
+  }
+
+  // Screening statistics from the last computed gradients.
+  double lambda_max_term(Eigen::Index j) const {
+    if (grouped_) return group_penalty_.lambda_max_term(group_gradient(j), j);
+    double term = 0.0;
+    for (Eigen::Index k = 0; k < n_responses_; ++k)
+      term = std::max(term, penalty_.lambda_max_term(
+                                state_.responses[static_cast<std::size_t>(k)].gradient[j], j));
+    return term;
+  }
+  bool passes_strong_rule(Eigen::Index j, double lambda, double previous_lambda) const {
+    const Eigen::VectorXd g = group_gradient(j);
+    const double size = grouped_ ? g.norm() : g.cwiseAbs().maxCoeff();
+    return size >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
+  }
+  bool violates_kkt(Eigen::Index j, double lambda) const {
+    const Eigen::VectorXd g = group_gradient(j);
+    if (grouped_) return group_penalty_.violates_kkt_at_zero(g, lambda, j);
+    for (Eigen::Index k = 0; k < n_responses_; ++k)
+      if (penalty_.violates_kkt_at_zero(g[k], lambda, j)) return true;
+    return false;
+  }
+
+  // Strong set, Newton steps, KKT check of everything left out, repeat.
+  SolveOutcome solve_at(double lambda, double previous_lambda) {
+    const Eigen::Index p = x_.cols();
+    std::vector<char> in_working_set(p, 0);
+    std::vector<Eigen::Index> candidates;
+    for (Eigen::Index j = 0; j < p; ++j) {
+      if (!usable_[j]) continue;
+      if (state_.in_active_set[j] || !penalty_.is_penalized(j))
+        in_working_set[j] = 1;
+      else
+        candidates.push_back(j);
+    }
+    compute_gradients(candidates);
+    for (Eigen::Index j : candidates)
+      if (passes_strong_rule(j, lambda, previous_lambda)) in_working_set[j] = 1;
+    std::vector<Eigen::Index> working_set;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (in_working_set[j]) working_set.push_back(j);
+
+    SolveOutcome total;
+    while (true) {
+      const SolveOutcome outcome =
+          newton(lambda, working_set, options_.max_passes_per_lambda - total.n_passes);
+      total.n_passes += outcome.n_passes;
+      total.status = outcome.status;
+      if (outcome.status != LambdaStatus::converged) return total;
+      std::vector<Eigen::Index> left_out;
+      for (Eigen::Index j = 0; j < p; ++j)
+        if (usable_[j] && !in_working_set[j]) left_out.push_back(j);
+      compute_gradients(left_out);
+      bool violated = false;
+      for (Eigen::Index j : left_out) {
+        if (violates_kkt(j, lambda)) {
+          in_working_set[j] = 1;
+          working_set.push_back(j);
+          violated = true;
+        }
+      }
+      if (!violated) return total;
+      if (total.n_passes >= options_.max_passes_per_lambda) {
+        total.status = LambdaStatus::max_passes_reached;
+        return total;
+      }
+    }
+  }
+
+  // Solves the quadratic model at the current point on the working set.
+  SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
+                           double tolerance, int max_passes) {
+    const double relative_tolerance = options_.thresh * newton_tolerance_factor;
+    if (grouped_) {
+      BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
+      solver.set_minimum_passes(2);
+      return solver.solve(lambda, working_set, state_, tolerance, relative_tolerance, max_passes);
+    }
+    // Ungrouped, the model and the penalty both separate by response.
+    SolveOutcome total;
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(
+          updates_[static_cast<std::size_t>(k)], penalty_, monitor_);
+      solver.set_minimum_passes(2);
+      const SolveOutcome outcome = solver.solve(lambda, working_set, response(k), tolerance,
+                                                relative_tolerance, max_passes - total.n_passes);
+      total.n_passes += outcome.n_passes;
+      for (Eigen::Index j : response(k).active_set) state_.mark_active(j);
+      if (outcome.status != LambdaStatus::converged) {
+        total.status = outcome.status;
+        return total;
+      }
+    }
+    return total;
+  }
+
+  // Proximal Newton steps on the working set until the objective stops
+  // decreasing by more than the tolerance; on return the quadratic model
+  // is that of the final point.
+  SolveOutcome newton(double lambda, const std::vector<Eigen::Index>& working_set,
+                      int max_passes) {
+    SolveOutcome total;
+    double current = objective(lambda);
+    const auto size = static_cast<Eigen::Index>(working_set.size());
+    Eigen::MatrixXd start_values(n_responses_, size);
+    Eigen::VectorXd start_penalties(n_responses_);
+    for (int step = 0; step < max_newton_steps; ++step) {
+      // The model at the current point (set_point() was called for it).
+      for (Eigen::Index k = 0; k < n_responses_; ++k) {
+        auto& updates = updates_[static_cast<std::size_t>(k)];
+        for (Eigen::Index j : working_set) response(k).curvature[j] = updates.curvature(j);
+        response(k).rss = updates.residual_sum_of_squares();
+        for (Eigen::Index s = 0; s < size; ++s)
+          start_values(k, s) = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
+        start_penalties[k] = response(k).penalty_total;
+      }
+      const double start_group_penalty = state_.group_penalty_total;
+      const Eigen::VectorXd start_intercept = intercept_;
+      const Eigen::MatrixXd start_eta = eta_;
+
+      // The model's objective is about rss / 2 + lambda * penalty; its
+      // tolerance follows it as the Gaussian path's does.
+      const double model_size = 0.5 * state_.rss() + lambda * penalty_total();
+      const double tolerance = std::max(
+          tolerance_ * std::min(1.0, std::max(model_size, 0.0) /
+                                         std::max(0.5 * null_model_rss_, 1e-300)),
+          std::numeric_limits<double>::min());
+      const SolveOutcome inner = solve_model(lambda, working_set, tolerance, max_passes - total.n_passes);
+      total.n_passes += inner.n_passes;
+      Eigen::VectorXd intercept_change(n_responses_);
+      for (Eigen::Index k = 0; k < n_responses_; ++k)
+        intercept_change[k] = updates_[static_cast<std::size_t>(k)].intercept_change();
+      full_step_ = Eigen::MatrixXd(n_responses_, size);
+      for (Eigen::Index k = 0; k < n_responses_; ++k)
+        for (Eigen::Index s = 0; s < size; ++s)
+          full_step_(k, s) = response(k).coefficients[working_set[static_cast<std::size_t>(s)]] -
+                             start_values(k, s);
+
+      // Move along the Newton direction, halving the step until the
+      // objective does not increase.
+      double fraction = 1.0;
+      double candidate = 0.0;
+      for (int halving = 0;; ++halving) {
+        apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, fraction);
+        candidate = objective(lambda);
+        if (std::isfinite(candidate) && candidate <= current + 1e-15 * std::abs(current)) break;
+        if (halving == max_halvings) {
+          // No descent along this direction: keep the start point.
+          apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, 0.0);
+          for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = start_penalties[k];
+          state_.group_penalty_total = start_group_penalty;
+          candidate = current;
+          break;
+        }
+        fraction *= 0.5;
+      }
+      set_point();
+      const double decrease = current - candidate;
+      current = candidate;
+      if (inner.status != LambdaStatus::converged) {
+        total.status = inner.status;
+        return total;
+      }
+      if (decrease <= options_.thresh * newton_tolerance_factor * std::max(std::abs(current), 1e-300))
+        return total;
+    }
+    total.status = LambdaStatus::max_passes_reached;
+    return total;
+  }
+
+  // Coefficients at start + fraction * full_step_, with eta, the intercepts
+  // and the penalty totals to match.
+  void apply_step(const std::vector<Eigen::Index>& working_set, const Eigen::MatrixXd& start_values,
+                  const Eigen::MatrixXd& start_eta, const Eigen::VectorXd& start_intercept,
+                  const Eigen::VectorXd& intercept_change, double fraction) {
+    intercept_ = start_intercept + fraction * intercept_change;
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      column_.noalias() = start_eta.col(k);
+      column_.array() += fraction * intercept_change[k];
+      for (std::size_t s = 0; s < working_set.size(); ++s) {
+        const Eigen::Index j = working_set[s];
+        const double change = fraction * full_step_(k, static_cast<Eigen::Index>(s));
+        response(k).coefficients[j] = start_values(k, static_cast<Eigen::Index>(s)) + change;
+        if (change != 0.0) x_.raw_axpy(j, change * x_.standardization().inv_scale(j), column_);
+      }
+      eta_.col(k) = column_;
+    }
+    if (grouped_) {
+      double total = 0.0;
+      for (Eigen::Index j : state_.active_set) total += group_penalty_.value(group_coefficients(j), j);
+      state_.group_penalty_total = total;
+    } else {
+      for (Eigen::Index k = 0; k < n_responses_; ++k) {
+        double total = 0.0;
+        for (Eigen::Index j : response(k).active_set)
+          total += penalty_.value(response(k).coefficients[j], j);
+        response(k).penalty_total = total;
+      }
+    }
+  }
+
+  // Appends the current solution on the original scale; returns its deviance ratio.
+  double record(MultiPathResult& result, double lambda, const SolveOutcome& outcome) {
+    Eigen::VectorXd intercept = intercept_;
+    if (Datafit::centre_intercepts && options_.intercept) intercept.array() -= intercept.mean();
+    std::vector<Eigen::Index> variables = state_.active_set;
+    std::sort(variables.begin(), variables.end());
+    std::vector<char> nonzero_anywhere(static_cast<std::size_t>(x_.cols()), 0);
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      auto& beta = result.beta[static_cast<std::size_t>(k)];
+      int count = 0;
+      for (Eigen::Index j : variables) {
+        const double b = response(k).coefficients[j];
+        if (b == 0.0) continue;
+        beta.row.push_back(static_cast<int>(j));
+        beta.value.push_back(b / columns_.scale[j]);
+        nonzero_anywhere[static_cast<std::size_t>(j)] = 1;
+        ++count;
+      }
+      beta.column_start.push_back(static_cast<int>(beta.row.size()));
+      result.response_df.push_back(count);
+      result.intercept.push_back(intercept[k]);
+    }
+    int df = 0;
+    for (char nonzero : nonzero_anywhere) df += nonzero;
+    const double dev_ratio = result.null_deviance > 0.0
+                                 ? 1.0 - deviance(datafit_.loss(eta_)) / result.null_deviance
+                                 : 0.0;
+    result.lambda.push_back(lambda);
+    result.df.push_back(df);
+    result.dev_ratio.push_back(dev_ratio);
+    result.n_passes.push_back(outcome.n_passes);
+    result.status.push_back(outcome.status);
+    return dev_ratio;
+  }
+
+  static constexpr int max_newton_steps = 100;
+  static constexpr int max_halvings = 30;
+  // Newton steps stop once a step gains less than thresh times this times
+  // the objective.
+  static constexpr double newton_tolerance_factor = 0.1;
+
+  Design& x_;
+  const MultiProblemData& data_;
+  const FitOptions& options_;
+  bool grouped_;
+  Monitor& monitor_;
+  double weight_total_;
+  Eigen::VectorXd weights_;  // normalised to sum to 1
+  Datafit datafit_;
+  Eigen::Index n_responses_;
+  ColumnSummary columns_;
+  ElasticNet penalty_;
+  GroupElasticNet group_penalty_;
+  std::vector<IrlsUpdates<Design>> updates_;
+  MultiState state_;
+  std::vector<char> usable_;
+  Eigen::MatrixXd eta_;
+  Eigen::VectorXd intercept_;  // b0_k: eta_k = offset_k + b0_k + sum_j beta_jk x_j / s_j
+  Eigen::MatrixXd model_weights_, model_residual_;
+  Eigen::MatrixXd full_step_;
+  Eigen::VectorXd column_;
+  double null_model_rss_ = 0.0;
+  double tolerance_ = 0.0;
+};
+
+template <class Datafit, class Design>
+MultiPathResult fit_multi_path(Design& x, const MultiProblemData& data, const FitOptions& options,
+                               bool grouped, const LambdaGrid& grid, Monitor& monitor) {
+  return MultiResponsePath<Design, Datafit>(x, data, options, grouped, monitor).run(grid);
+}
+
+}  // namespace glmsparse
