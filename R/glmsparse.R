@@ -200,9 +200,12 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
     fit <- multi_path_object(raw, x, nobs, nvars, classnames, is_user_lambda = !is.null(lambda),
                              response_scale)
     if (family == "multinomial") fit$grouped <- grouped
-    # glmnet's mgaussian null deviance is about the response means, with
-    # or without an intercept, and on the original scale.
-    if (family == "mgaussian") fit$nulldev <- centred_sum_of_squares(sweep(y, 2, response_scale, "*"), weights)
+    # glmnet's mgaussian null deviance is about the means of y - offset,
+    # with or without an intercept, and on the original scale.
+    if (family == "mgaussian") {
+      fit$nulldev <- centred_sum_of_squares(
+        sweep(if (is.null(offset)) y else y - offset, 2, response_scale, "*"), weights)
+    }
   } else {
     raw <- fit_path_cpp(
       x, family, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,

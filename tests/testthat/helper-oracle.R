@@ -92,3 +92,63 @@ glm_deviance <- function(family, a0, beta, x, y, weights = NULL, offset = NULL) 
     2 * sum(w * unit)
   }, numeric(1))
 }
+
+# Penalized objective of glmnet's multi-response families from a fit's
+# coefficients (a list with a matrix per class) at each lambda. `y` is the
+# n x K matrix of class proportions (multinomial) or responses (mgaussian);
+# the penalty is the elastic net on every coefficient (ungrouped) or on
+# each variable's coefficients across classes (grouped). mgaussian with
+# standardize.response is measured on the scale of `response_scale`.
+multi_objective <- function(family, fit, lambda, x, y, grouped, weights = NULL, offset = NULL,
+                            alpha = 1, penalty.factor = NULL, standardize = TRUE,
+                            response_scale = rep(1, ncol(y))) {
+  setup <- objective_setup(x, weights, NULL, penalty.factor, standardize)
+  w <- setup$w
+  o <- if (is.null(offset)) matrix(0, nrow(x), ncol(y)) else offset
+  vapply(seq_along(lambda), function(l) {
+    coefficients <- lapply(fit$beta, function(b) as.vector(b[, l]))
+    beta <- do.call(cbind, coefficients)
+    eta <- o + sweep(as.matrix(x %*% beta), 2, fit$a0[, l], "+")
+    loss <- if (family == "multinomial") {
+      top <- apply(eta, 1, max)
+      sum(w * (top + log(rowSums(exp(eta - top))) - rowSums(y * eta)))
+    } else {
+      0.5 * sum(w * sweep(y - eta, 2, response_scale, "/")^2)
+    }
+    scaled <- sweep(beta * setup$x_scale, 2, response_scale, "/")
+    squares <- if (grouped) rowSums(scaled^2) else scaled^2
+    loss + lambda[l] * sum(setup$pf * (alpha * sqrt(squares) + (1 - alpha) / 2 * squares))
+  }, numeric(1))
+}
+
+# Simulated data for the multi-response families: K classes drawn from a
+# multinomial logit model, or K correlated gaussian responses.
+simulate_multi <- function(family, n, p, n_responses, seed, n_effects = 4) {
+  set.seed(seed)
+  x <- matrix(rnorm(n * p), n, p)
+  effects <- seq_len(min(n_effects, p))
+  coefficients <- matrix(rnorm(length(effects) * n_responses, sd = 0.7), length(effects), n_responses)
+  eta <- x[, effects, drop = FALSE] %*% coefficients
+  if (family == "multinomial") {
+    probability <- exp(eta) / rowSums(exp(eta))
+    classes <- apply(probability, 1, function(p) sample.int(n_responses, 1, prob = p))
+    y <- factor(letters[classes], levels = letters[seq_len(n_responses)])
+  } else {
+    y <- eta + matrix(rnorm(n * n_responses), n, n_responses)
+  }
+  list(x = x, y = y)
+}
+
+# Multinomial deviance at each solution of a path, on the caller's weight
+# scale: 2 sum_i w_i sum_k y_ik log(y_ik / p_ik).
+multinomial_deviance <- function(fit, x, y, weights = NULL, offset = NULL) {
+  w <- if (is.null(weights)) rep(1, nrow(x)) else weights
+  o <- if (is.null(offset)) matrix(0, nrow(x), ncol(y)) else offset
+  vapply(seq_along(fit$lambda), function(l) {
+    beta <- do.call(cbind, lapply(fit$beta, function(b) as.vector(b[, l])))
+    eta <- o + sweep(as.matrix(x %*% beta), 2, fit$a0[, l], "+")
+    log_p <- eta - apply(eta, 1, max)
+    log_p <- log_p - log(rowSums(exp(log_p)))
+    2 * sum(w * ifelse(y > 0, y * (log(y) - log_p), 0))
+  }, numeric(1))
+}

@@ -63,7 +63,7 @@ test_that("alpha, lambda, nlambda, lambda.min.ratio, thresh and maxit are range-
   expect_error(glmsparse(x, y, standardize = NA), "`standardize` must be TRUE or FALSE.", fixed = TRUE)
   expect_error(glmsparse(x, y, intercept = "yes"), "`intercept` must be TRUE or FALSE.", fixed = TRUE)
   expect_error(glmsparse(x, y, family = "gamma"),
-               "`family` must be one of \"gaussian\", \"binomial\", \"poisson\"; got \"gamma\".", fixed = TRUE)
+               "`family` must be one of \"gaussian\", \"binomial\", \"poisson\", \"multinomial\", \"mgaussian\"; got \"gamma\".", fixed = TRUE)
 })
 
 test_that("methods reject bad newx, s and type", {
@@ -74,7 +74,7 @@ test_that("methods reject bad newx, s and type", {
   expect_error(coef(fit, s = -1), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
   expect_error(coef(fit, s = "lambda.min"), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
   expect_error(predict(fit, newx = x, type = "class"),
-               "`type = \"class\"` is only for family \"binomial\"; this fit is \"gaussian\".", fixed = TRUE)
+               "`type = \"class\"` is only for families \"binomial\" and \"multinomial\"; this fit is \"gaussian\".", fixed = TRUE)
   expect_error(predict(fit, newx = x, type = "probability"), "'arg' should be one of")
   expect_error(plot(fit, xvar = "foo"), "'arg' should be one of")
   fit_offset <- glmsparse(x, y, offset = rep(1, 10))

@@ -138,7 +138,7 @@ test_that("predict gives probabilities, classes and means", {
   expect_equal(predict(poisson_fit, counts$x[1:5, ], s = 0.05, type = "response"),
                exp(predict(poisson_fit, counts$x[1:5, ], s = 0.05)))
   expect_error(predict(poisson_fit, counts$x[1:5, ], type = "class"),
-               "`type = \"class\"` is only for family \"binomial\"", fixed = TRUE)
+               "`type = \"class\"` is only for families \"binomial\" and \"multinomial\"", fixed = TRUE)
   skip_if_not_installed("glmnet")
   reference <- glmnet::glmnet(data$x, labels, family = "binomial", thresh = 1e-13)
   expect_identical(predict(glmsparse(data$x, labels, family = "binomial", lambda = reference$lambda),

@@ -73,8 +73,10 @@ class Multinomial {
     return std::log(std::max(weights_.dot(y_.col(k)), 1e-10));
   }
 
-  // Only differences between classes matter: report intercepts summing to 0.
-  static constexpr bool centre_intercepts = true;
+  // Only differences between classes matter: adding the same constant to
+  // every class's coefficient of a variable (or intercept) leaves the loss
+  // unchanged. Intercepts are reported summing to 0.
+  static constexpr bool shift_invariant = true;
   static constexpr StallRule stall_rule = StallRule::absolute;
 
  private:
@@ -107,7 +109,7 @@ class MultiGaussian {
 
   double initial_intercept(Eigen::Index k) const { return weights_.dot(y_.col(k)); }
 
-  static constexpr bool centre_intercepts = false;
+  static constexpr bool shift_invariant = false;
   static constexpr StallRule stall_rule = StallRule::relative_to_unexplained;
 
  private:

@@ -108,7 +108,7 @@ class MultiResponsePath {
       // Newton steps on the intercepts alone (no variable in the working set).
       tolerance_ = std::numeric_limits<double>::min();
       null_model_rss_ = 1.0;
-      newton(0.0, {}, options_.max_passes_per_lambda);
+      newton(0.0, {}, options_.max_passes_per_lambda, null_fit_relative_tolerance);
     }
     result.null_deviance = deviance(datafit_.loss(eta_));
     null_model_rss_ = 0.0;
@@ -279,8 +279,7 @@ class MultiResponsePath {
 
   // Solves the quadratic model at the current point on the working set.
   SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
-                           double tolerance, int max_passes) {
-    const double relative_tolerance = options_.thresh * newton_tolerance_factor;
+                           double tolerance, double relative_tolerance, int max_passes) {
     if (grouped_) {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
       solver.set_minimum_passes(2);
@@ -304,13 +303,18 @@ class MultiResponsePath {
     return total;
   }
 
-  // Proximal Newton steps on the working set until the objective stops
-  // decreasing by more than the tolerance; on return the quadratic model
-  // is that of the final point.
+  // Proximal Newton steps on the working set until the objective still to
+  // be gained is below `relative_tolerance` times the objective (by default
+  // thresh times newton_tolerance_factor); on return the quadratic model is
+  // that of the final point. The model ignores the coupling between classes,
+  // so the steps converge linearly, not quadratically: the gain still to
+  // come is extrapolated from the last two steps' decreases.
   SolveOutcome newton(double lambda, const std::vector<Eigen::Index>& working_set,
-                      int max_passes) {
+                      int max_passes, double relative_tolerance = -1.0) {
+    if (relative_tolerance < 0.0) relative_tolerance = options_.thresh * newton_tolerance_factor;
     SolveOutcome total;
     double current = objective(lambda);
+    double previous_decrease = 0.0;
     const auto size = static_cast<Eigen::Index>(working_set.size());
     Eigen::MatrixXd start_values(n_responses_, size);
     Eigen::VectorXd start_penalties(n_responses_);
@@ -335,7 +339,14 @@ class MultiResponsePath {
           tolerance_ * std::min(1.0, std::max(model_size, 0.0) /
                                          std::max(0.5 * null_model_rss_, 1e-300)),
           std::numeric_limits<double>::min());
-      const SolveOutcome inner = solve_model(lambda, working_set, tolerance, max_passes - total.n_passes);
+      // Each model is solved more accurately than the last Newton step
+      // gained; otherwise the steps would advance only as far as a loose
+      // inner solve lets them, a few passes at a time.
+      double inner_relative_tolerance = options_.thresh * newton_tolerance_factor;
+      if (step > 0 && model_size > 0.0)
+        inner_relative_tolerance = std::min(inner_relative_tolerance, 0.01 * previous_decrease / model_size);
+      const SolveOutcome inner = solve_model(lambda, working_set, tolerance, inner_relative_tolerance,
+                                             max_passes - total.n_passes);
       total.n_passes += inner.n_passes;
       Eigen::VectorXd intercept_change(n_responses_);
       for (Eigen::Index k = 0; k < n_responses_; ++k)
@@ -364,6 +375,10 @@ class MultiResponsePath {
         }
         fraction *= 0.5;
       }
+      if (Datafit::shift_invariant) {
+        shift_to_least_penalty(working_set);
+        candidate = objective(lambda);
+      }
       set_point();
       const double decrease = current - candidate;
       current = candidate;
@@ -371,8 +386,11 @@ class MultiResponsePath {
         total.status = inner.status;
         return total;
       }
-      if (decrease <= options_.thresh * newton_tolerance_factor * std::max(std::abs(current), 1e-300))
-        return total;
+      const double rate =
+          step > 0 && previous_decrease > 0.0 ? std::min(decrease / previous_decrease, 0.999) : 0.0;
+      const double allowed = relative_tolerance * std::max(std::abs(current), 1e-300);
+      if (decrease <= allowed && decrease * rate / (1.0 - rate) <= allowed) return total;
+      previous_decrease = decrease;
     }
     total.status = LambdaStatus::max_passes_reached;
     return total;
@@ -409,10 +427,87 @@ class MultiResponsePath {
     }
   }
 
+  // For a shift-invariant loss (multinomial): moves each variable's
+  // coefficients by the common shift that minimises its penalty. The model
+  // of a Newton step ignores that the loss is flat along these shifts, so
+  // steps alone would move along them only as fast as the penalty's
+  // curvature allows (slowly for a small ridge term).
+  void shift_to_least_penalty(const std::vector<Eigen::Index>& working_set) {
+    for (Eigen::Index j : working_set) {
+      if (!penalty_.is_penalized(j)) continue;
+      const Eigen::VectorXd b = group_coefficients(j);
+      double shift = grouped_ ? b.mean() : elastic_net_shift(b, options_.alpha);
+      // Keep every coefficient within its box: b_k - shift in [lower, upper].
+      shift = std::min(std::max(shift, b.maxCoeff() - penalty_.upper(j)), b.minCoeff() - penalty_.lower(j));
+      if (shift == 0.0) continue;
+      const Eigen::VectorXd moved = b.array() - shift;
+      const double gain = grouped_ ? group_penalty_.value(b, j) - group_penalty_.value(moved, j)
+                                   : elastic_net_value(b, j) - elastic_net_value(moved, j);
+      if (!(gain > 0.0)) continue;
+      const double step = -shift * x_.standardization().inv_scale(j);
+      for (Eigen::Index k = 0; k < n_responses_; ++k) {
+        response(k).coefficients[j] = moved[k];
+        column_ = eta_.col(k);
+        x_.raw_axpy(j, step, column_);
+        eta_.col(k) = column_;
+        if (moved[k] != 0.0 && !response(k).in_active_set[j]) {
+          response(k).in_active_set[j] = 1;
+          response(k).active_set.push_back(j);
+        }
+      }
+      state_.mark_active(j);
+      if (grouped_) {
+        state_.group_penalty_total -= gain;
+      } else {
+        for (Eigen::Index k = 0; k < n_responses_; ++k)
+          response(k).penalty_total += penalty_.value(moved[k], j) - penalty_.value(b[k], j);
+      }
+    }
+  }
+
+  double elastic_net_value(const Eigen::VectorXd& b, Eigen::Index j) const {
+    double total = 0.0;
+    for (Eigen::Index k = 0; k < b.size(); ++k) total += penalty_.value(b[k], j);
+    return total;
+  }
+
+  // argmin_c alpha * sum_k |b_k - c| + (1 - alpha) / 2 * sum_k (b_k - c)^2,
+  // the point nearest 0 if there are several. The derivative is increasing
+  // and piecewise linear between the sorted b_k; find where it crosses 0.
+  static double elastic_net_shift(const Eigen::VectorXd& b, double alpha) {
+    std::vector<double> sorted(b.data(), b.data() + b.size());
+    std::sort(sorted.begin(), sorted.end());
+    const auto count = static_cast<double>(sorted.size());
+    const double total = b.sum();
+    // Right derivative at c when exactly `below` of the b_k are <= c ...
+    // evaluated on each piece: alpha * (2 * below - K) + (1 - alpha) * (K c - sum b).
+    auto slope_on_piece = [&](double c, double below) {
+      return alpha * (2.0 * below - count) + (1.0 - alpha) * (count * c - total);
+    };
+    for (std::size_t m = 0; m <= sorted.size(); ++m) {
+      // Piece m: between sorted[m-1] and sorted[m], with m of the b_k below.
+      const double left = m == 0 ? -HUGE_VAL : sorted[m - 1];
+      const double right = m == sorted.size() ? HUGE_VAL : sorted[m];
+      const double below = static_cast<double>(m);
+      if (alpha < 1.0) {
+        const double root = (total - alpha * (2.0 * below - count) / (1.0 - alpha)) / count;
+        if (root >= left && root <= right) return root;
+      } else if (2.0 * below == count) {
+        // Flat piece (even K, lasso): every c in [left, right] is optimal.
+        return std::min(std::max(0.0, left), right);
+      }
+      // The derivative jumps at right; a crossing inside the jump is a kink minimum.
+      if (m < sorted.size() && slope_on_piece(right, below) < 0.0 &&
+          slope_on_piece(right, below + 1.0) >= 0.0)
+        return right;
+    }
+    return 0.0;
+  }
+
   // Appends the current solution on the original scale; returns its deviance ratio.
   double record(MultiPathResult& result, double lambda, const SolveOutcome& outcome) {
     Eigen::VectorXd intercept = intercept_;
-    if (Datafit::centre_intercepts && options_.intercept) intercept.array() -= intercept.mean();
+    if (Datafit::shift_invariant && options_.intercept) intercept.array() -= intercept.mean();
     std::vector<Eigen::Index> variables = state_.active_set;
     std::sort(variables.begin(), variables.end());
     std::vector<char> nonzero_anywhere(static_cast<std::size_t>(x_.cols()), 0);
@@ -446,9 +541,12 @@ class MultiResponsePath {
 
   static constexpr int max_newton_steps = 100;
   static constexpr int max_halvings = 30;
-  // Newton steps stop once a step gains less than thresh times this times
-  // the objective.
+  // Newton steps stop once the gain still to come is below thresh times
+  // this times the objective.
   static constexpr double newton_tolerance_factor = 0.1;
+  // The null model (intercepts only) is solved to near machine precision:
+  // its deviance is the reference for every deviance ratio.
+  static constexpr double null_fit_relative_tolerance = 1e-14;
 
   Design& x_;
   const MultiProblemData& data_;
