@@ -23,6 +23,28 @@
 #' the same coordinate descent minimises together with the penalty, and a
 #' backtracking line search on the true objective keeps every step a descent.
 #'
+#' The multi-response families have one coefficient vector per class
+#' (`"multinomial"`) or response (`"mgaussian"`), \eqn{B = (\beta_{jk})}. For
+#' `"multinomial"` the loss is minus the weighted mean multinomial
+#' log-likelihood, \eqn{\frac{1}{\sum_i w_i} \sum_i w_i (\log \sum_k e^{\eta_{ik}} -
+#' \sum_k y_{ik} \eta_{ik})}; for `"mgaussian"` it is
+#' \eqn{\frac{1}{2 \sum_i w_i} \sum_i w_i \|y_i - \eta_i\|^2} (the ridge term is
+#' not divided by a scale of `y`). With `type.multinomial = "ungrouped"`
+#' every coefficient has its own elastic-net penalty; with `"grouped"` (and
+#' always for `"mgaussian"`) the penalty is
+#' \eqn{\lambda \sum_j f_j (\alpha s_j \|\beta_{j\cdot}\|_2 + \frac{1 - \alpha}{2} s_j^2
+#' \|\beta_{j\cdot}\|_2^2)}, which selects a variable for all classes or none. The
+#' proximal Newton model treats the classes separately: one weighted
+#' least-squares problem per class, solved by coordinate descent (ungrouped)
+#' or by block updates of each variable's coefficients across classes
+#' (grouped). The multinomial loss does not change when the same constant is
+#' added to a variable's coefficients in every class, so after each step
+#' those coefficients are shifted to the point of least penalty, as glmnet
+#' does; the intercepts are reported summing to zero. With
+#' `standardize.response = TRUE` each response of an `"mgaussian"` fit is
+#' divided by its weighted standard deviation for the fit and the
+#' coefficients are scaled back.
+#'
 #' `x` is read in place: a dense matrix is not copied (unless it is stored as
 #' integers) and a `dgCMatrix` is never densified; centring and scaling are
 #' folded into the arithmetic. Columns that are constant get coefficient 0.
@@ -44,9 +66,16 @@
 #'   with two distinct values (made a factor) or a two-column matrix of counts
 #'   (failures, successes) or proportions, whose row totals then multiply the
 #'   weights. For `"poisson"` a vector of non-negative whole-number counts.
-#' @param family Response type: `"gaussian"`, `"binomial"` or `"poisson"`.
+#'   For `"multinomial"` a factor (or a vector, made a factor) with at least
+#'   two classes, every one observed, or a matrix with a column per class of
+#'   indicators, counts or proportions, whose row totals then multiply the
+#'   weights. For `"mgaussian"` a numeric matrix with a column per response.
+#' @param family Response type: `"gaussian"`, `"binomial"`, `"poisson"`,
+#'   `"multinomial"` or `"mgaussian"`.
 #' @param weights Non-negative observation weights, default 1 each.
-#' @param offset Optional vector added to the linear predictor.
+#' @param offset Optional vector added to the linear predictor; for
+#'   `"multinomial"` and `"mgaussian"` a matrix with a column per class or
+#'   response.
 #' @param alpha Elastic-net mixing parameter in \[0, 1\]: 1 is the lasso, 0 ridge.
 #' @param nlambda Number of lambda values in the default grid.
 #' @param lambda.min.ratio Smallest lambda of the default grid as a fraction of
@@ -74,6 +103,11 @@
 #' @param lower.limits,upper.limits Bounds on each coefficient (length 1 or
 #'   `ncol(x)`); `lower.limits <= 0 <= upper.limits`.
 #' @param maxit Maximum number of passes over the data for each lambda.
+#' @param type.multinomial For `family = "multinomial"`: `"ungrouped"` (each
+#'   class has its own sparse coefficients) or `"grouped"` (a variable enters
+#'   for all classes at once).
+#' @param standardize.response For `family = "mgaussian"`: whether to fit each
+#'   response on the scale of its standard deviation.
 #' @param trace.it If 1, show a progress bar over the lambdas.
 #' @param nthreads Number of threads for the parts of the fit that run in
 #'   parallel: the covariance matrix used for tall dense `x` and the
@@ -84,12 +118,17 @@
 #' @param ... Not used; reserved for future arguments.
 #'
 #' @return An object of class `c("gsgaussian", "glmsparse")` (or
-#'   `"gsbinomial"`, `"gspoisson"` first, by family) with glmnet's
-#'   fields: `a0` (intercepts), `beta` (a `dgCMatrix`, one column per
-#'   lambda), `df`, `dim`, `lambda`, `dev.ratio`, `nulldev`, `npasses`,
-#'   `jerr`, `offset`, `call` and `nobs`; plus `status`, a factor giving for
-#'   each lambda whether coordinate descent converged. Binomial fits also
-#'   carry `classnames`.
+#'   `"gsbinomial"`, `"gspoisson"`, `"gsmultinomial"`, `"gsmgaussian"`
+#'   first, by family) with glmnet's fields: `a0` (intercepts), `beta` (a
+#'   `dgCMatrix`, one column per lambda), `df`, `dim`, `lambda`,
+#'   `dev.ratio`, `nulldev`, `npasses`, `jerr`, `offset`, `call` and `nobs`;
+#'   plus `status`, a factor giving for each lambda whether coordinate
+#'   descent converged. Binomial and multinomial fits also carry
+#'   `classnames`. For the multi-response families `beta` is a list with a
+#'   `dgCMatrix` per class or response, `a0` a matrix with a row per class,
+#'   `dfmat` the number of nonzero coefficients per class, and `df` the
+#'   number of variables nonzero in any class; multinomial fits carry
+#'   `grouped`.
 #' @seealso [predict.glmsparse()], [plot.glmsparse()], [print.glmsparse()]
 #' @examples
 #' data(diabetes)
@@ -101,6 +140,13 @@
 #' above <- factor(diabetes$y > median(diabetes$y), labels = c("low", "high"))
 #' logistic <- glmsparse(diabetes$x, above, family = "binomial")
 #' predict(logistic, newx = diabetes$x[1:3, ], s = 0.01, type = "class")
+#'
+#' # Three classes of progression, with a grouped penalty.
+#' tertile <- cut(diabetes$y, quantile(diabetes$y, 0:3 / 3), include.lowest = TRUE,
+#'                labels = c("slow", "medium", "fast"))
+#' multinomial <- glmsparse(diabetes$x, tertile, family = "multinomial",
+#'                          type.multinomial = "grouped")
+#' predict(multinomial, newx = diabetes$x[1:3, ], s = 0.01, type = "class")
 #' @export
 glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       alpha = 1, nlambda = 100,

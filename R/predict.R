@@ -8,14 +8,19 @@
 #'   `type = "link"` and `"response"`.
 #' @param s Lambda values at which predictions are wanted; default the whole path.
 #' @param type `"link"` (linear predictor), `"response"` (the fitted mean:
-#'   the linear predictor for gaussian, the probability of the second class
-#'   for binomial, the expected count for poisson), `"class"` (binomial
-#'   only: the predicted class label), `"coefficients"` or `"nonzero"`
+#'   the linear predictor for gaussian and mgaussian, the probability of the
+#'   second class for binomial, the class probabilities for multinomial, the
+#'   expected count for poisson), `"class"` (binomial and multinomial: the
+#'   most probable class), `"coefficients"` or `"nonzero"`
 #'   (indices of the nonzero coefficients at each `s`).
 #' @param exact Not supported: solutions are always interpolated.
-#' @param newoffset Offset for `newx`; required if the fit used an offset.
+#' @param newoffset Offset for `newx` (a matrix for the multi-response
+#'   families); required if the fit used an offset.
 #' @param ... Not used.
 #' @return A matrix with one column per value of `s` (a list for `"nonzero"`).
+#'   For the multi-response families, `"link"` and `"response"` give an
+#'   array (observation x class x `s`), `"class"` a matrix of class labels,
+#'   and `"coefficients"` and `"nonzero"` a list with an element per class.
 #' @examples
 #' data(diabetes)
 #' fit <- glmsparse(diabetes$x, diabetes$y)

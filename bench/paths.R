@@ -1,6 +1,6 @@
 # Lasso paths, glmsparse against glmnet: time, peak memory and distance to
 # the optimum. Run from the repository root:
-#   Rscript bench/paths.R [--family=gaussian|binomial|poisson] [--quick]
+#   Rscript bench/paths.R [--family=gaussian|binomial|poisson|multinomial] [--quick]
 # --quick divides n and p by 10 (a smoke run). The protocol is described in
 # bench/README.md; results go to bench/results/<family>.md.
 
@@ -21,16 +21,17 @@ alpha <- 1
 results_path <- file.path("bench", "results", paste0(family, ".md"))
 
 all_cases <- data.frame(
-  case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse"),
-  n = c(10000, 1000, 500, 20000),
-  p = c(1000, 10000, 50000, 50000),
-  sparse = c(FALSE, FALSE, FALSE, TRUE)
+  case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse", "dense_5_classes"),
+  n = c(10000, 1000, 500, 20000, 5000),
+  p = c(1000, 10000, 50000, 50000, 1000),
+  sparse = c(FALSE, FALSE, FALSE, TRUE, FALSE)
 )
 case_names <- switch(family,
   gaussian = all_cases$case,
   binomial = c("dense_tall", "dense_very_wide", "sparse"),
   poisson = "dense_tall",
-  stop("--family must be gaussian, binomial or poisson"))
+  multinomial = "dense_5_classes",
+  stop("--family must be gaussian, binomial, poisson or multinomial"))
 cases <- all_cases[all_cases$case %in% case_names, ]
 cases$n <- cases$n / scale_down
 cases$p <- cases$p / scale_down
@@ -40,7 +41,10 @@ cases$p <- cases$p / scale_down
 # entries. y has 20 nonzero coefficients of size 0.5 to 1 and noise with
 # var(signal) / var(noise) = 3 for gaussian. For binomial the signal is
 # scaled to standard deviation 2 and y ~ Bernoulli(plogis(signal)); for
-# poisson to standard deviation 0.5 and y ~ Poisson(exp(1 + signal)).
+# poisson to standard deviation 0.5 and y ~ Poisson(exp(1 + signal)). For
+# multinomial each of 5 classes has its own 20 coefficients, each class's
+# signal is scaled to standard deviation 1 and y is drawn from the softmax.
+n_classes <- 5L
 simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
   set.seed(seed)
   if (sparse) {
@@ -49,6 +53,16 @@ simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
     x <- matrix(stats::rnorm(n * p), n, p)
     innovation_scale <- sqrt(1 - rho^2)
     for (j in seq_len(p)[-1]) x[, j] <- rho * x[, j - 1] + innovation_scale * x[, j]
+  }
+  if (family == "multinomial") {
+    signals <- vapply(seq_len(n_classes), function(k) {
+      support <- sample(p, n_nonzero)
+      signal <- as.vector(x[, support, drop = FALSE] %*% stats::runif(n_nonzero, -1, 1))
+      signal / stats::sd(signal)
+    }, numeric(n))
+    probability <- exp(signals) / rowSums(exp(signals))
+    y <- factor(apply(probability, 1, function(prob) sample.int(n_classes, 1, prob = prob)))
+    return(list(x = x, y = y))
   }
   support <- sample(p, n_nonzero)
   coefficients <- sample(c(-1, 1), n_nonzero, replace = TRUE) * stats::runif(n_nonzero, 0.5, 1)
@@ -135,6 +149,7 @@ column_sd <- function(x) {
 # deviations with divisor n, and s_y = 1 except for gaussian. Only the
 # columns of x that are ever nonzero on the path enter the products.
 objective_path <- function(fit, x, y) {
+  if (family == "multinomial") return(multinomial_objective_path(fit, x, y))
   beta <- as(fit$beta, "CsparseMatrix")
   active <- sort(unique(beta@i)) + 1L
   s_y <- if (family == "gaussian") sqrt(mean((y - mean(y))^2)) else 1
@@ -153,6 +168,21 @@ objective_path <- function(fit, x, y) {
   penalty <- alpha * colSums(abs(beta_active) * s_active) +
     (1 - alpha) / 2 * colSums(beta_active^2 * s_active^2) / s_y
   loss(eta) + fit$lambda * penalty
+}
+
+# The same for multinomial (ungrouped): minus the mean log-likelihood plus
+# the elastic net on every class's coefficients.
+multinomial_objective_path <- function(fit, x, y) {
+  indicator <- outer(as.integer(y), seq_len(nlevels(y)), "==")
+  s_x <- column_sd(x)
+  vapply(seq_along(fit$lambda), function(l) {
+    beta <- vapply(fit$beta, function(b) as.vector(b[, l]), numeric(ncol(x)))
+    eta <- sweep(as.matrix(x %*% beta), 2, fit$a0[, l], "+")
+    top <- apply(eta, 1, max)
+    loss <- mean(top + log(rowSums(exp(eta - top))) - rowSums(indicator * eta))
+    scaled <- beta * s_x
+    loss + fit$lambda[l] * sum(alpha * abs(scaled) + (1 - alpha) / 2 * scaled^2)
+  }, numeric(1))
 }
 
 # Largest relative excess objective over the path, (obj - obj_ref) / obj_ref,
@@ -179,7 +209,7 @@ run_case <- function(case, n, p, sparse, seed) {
   packages <- c(glmsparse = "glmsparse", glmnet = "glmnet")
 
   fits <- lapply(packages, fit_package, x = x, y = y, lambda = lambda)
-  reference <- fit_package("glmnet", x, y, lambda, thresh = 1e-13)
+  reference <- fit_package("glmnet", x, y, lambda, thresh = if (family == "multinomial") 1e-12 else 1e-13)
   gap <- objective_gap(fits, reference, x, y)
   seconds <- time_fits(x, y, lambda, c(packages, glmsparse_1thread = "glmsparse_1thread"))
 
@@ -243,7 +273,8 @@ write_results <- function(results, path) {
     sprintf("glmsparse with its default %d threads and with nthreads = 1; glmnet is single-threaded.",
             RcppParallel::defaultNumThreads()),
     "peak_mb: increase of peak resident memory during one fit in a fresh R process.",
-    "gap: max over lambdas of (objective - reference) / reference, reference glmnet with thresh = 1e-13.",
+    sprintf("gap: max over lambdas of (objective - reference) / reference, reference glmnet with thresh = %g.",
+            if (family == "multinomial") 1e-12 else 1e-13),
     "r_alloc_mb: R-level allocations only (bench::bench_memory).",
     "",
     markdown_table(format_results(results))

@@ -115,3 +115,50 @@ test_that("binomial and poisson responses are checked, naming y and the family",
   expect_error(glmsparse(x, letters[1:10], family = "poisson"),
                "`y` must be a numeric vector of counts for family \"poisson\".", fixed = TRUE)
 })
+
+test_that("multinomial and mgaussian responses and offsets are checked, naming y and the family", {
+  classes <- factor(rep(c("a", "b", "c"), length.out = 10))
+  expect_error(glmsparse(x, factor(rep("a", 10)), family = "multinomial"),
+               "`y` for family \"multinomial\" must have at least two classes.", fixed = TRUE)
+  expect_error(glmsparse(x, factor(rep(c("a", "b"), 5), levels = c("a", "b", "c")), family = "multinomial"),
+               "`y` for family \"multinomial\" has no observations in class \"c\".", fixed = TRUE)
+  expect_error(glmsparse(x, classes, family = "multinomial", weights = c(0, 1, 1, 0, 1, 1, 0, 1, 1, 0)),
+               "`y` for family \"multinomial\" has no observations in class \"a\".", fixed = TRUE)
+  expect_error(glmsparse(x, classes[1:9], family = "multinomial"),
+               "`y` has length 9 but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, c(NA, letters[1:9]), family = "multinomial"),
+               "`y` must not contain NA, NaN or Inf values.", fixed = TRUE)
+  counts <- diag(3)[rep(1:3, length.out = 10), ]
+  counts_negative <- counts
+  counts_negative[1, 1] <- -1
+  expect_error(glmsparse(x, counts_negative, family = "multinomial"),
+               "`y` counts for family \"multinomial\" must be non-negative.", fixed = TRUE)
+  counts_empty_row <- counts
+  counts_empty_row[2, ] <- 0
+  expect_error(glmsparse(x, counts_empty_row, family = "multinomial"),
+               "`y` for family \"multinomial\" has rows whose counts are all zero.", fixed = TRUE)
+  expect_error(glmsparse(x, counts[1:9, ], family = "multinomial"),
+               "`y` has 9 rows but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, classes, family = "multinomial", offset = rep(0, 10)),
+               "`offset` for family \"multinomial\" must be a numeric matrix with 10 rows and 3 columns (one per class).",
+               fixed = TRUE)
+  expect_error(glmsparse(x, classes, family = "multinomial", type.multinomial = "both"),
+               "`type.multinomial` must be one of \"ungrouped\", \"grouped\".", fixed = TRUE)
+  expect_error(glmsparse(x, rnorm(10), family = "mgaussian"),
+               "`y` for family \"mgaussian\" must be a numeric matrix with a column per response.", fixed = TRUE)
+  expect_error(glmsparse(x, matrix(rnorm(18), 9, 2), family = "mgaussian"),
+               "`y` has 9 rows but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, cbind(rnorm(10), c(Inf, rnorm(9))), family = "mgaussian"),
+               "`y` must not contain NA, NaN or Inf values.", fixed = TRUE)
+  expect_error(glmsparse(x, matrix(rnorm(20), 10, 2), family = "mgaussian", offset = matrix(0, 10, 3)),
+               "`offset` for family \"mgaussian\" must be a numeric matrix with 10 rows and 2 columns (one per response).",
+               fixed = TRUE)
+  expect_error(glmsparse(x, matrix(rnorm(20), 10, 2), family = "mgaussian", standardize.response = NA),
+               "`standardize.response` must be TRUE or FALSE.", fixed = TRUE)
+  fit <- glmsparse(x, matrix(rnorm(20), 10, 2), family = "mgaussian", offset = matrix(0, 10, 2))
+  expect_error(predict(fit, x), "`newoffset` is required because the model was fitted with an offset.",
+               fixed = TRUE)
+  expect_error(predict(fit, x, newoffset = rep(0, 10)),
+               "`offset` for family \"mgaussian\" must be a numeric matrix with 10 rows and 2 columns",
+               fixed = TRUE)
+})

@@ -277,9 +277,10 @@ class MultiResponsePath {
     }
   }
 
-  // Solves the quadratic model at the current point on the working set.
+  // Solves the quadratic model of classes [first, last) at the current point.
   SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
-                           double tolerance, double relative_tolerance, int max_passes) {
+                           Eigen::Index first, Eigen::Index last, double tolerance,
+                           double relative_tolerance, int max_passes) {
     if (grouped_) {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
       solver.set_minimum_passes(2);
@@ -287,7 +288,7 @@ class MultiResponsePath {
     }
     // Ungrouped, the model and the penalty both separate by response.
     SolveOutcome total;
-    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+    for (Eigen::Index k = first; k < last; ++k) {
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(
           updates_[static_cast<std::size_t>(k)], penalty_, monitor_);
       solver.set_minimum_passes(2);
@@ -306,86 +307,36 @@ class MultiResponsePath {
   // Proximal Newton steps on the working set until the objective still to
   // be gained is below `relative_tolerance` times the objective (by default
   // thresh times newton_tolerance_factor); on return the quadratic model is
-  // that of the final point. The model ignores the coupling between classes,
-  // so the steps converge linearly, not quadratically: the gain still to
-  // come is extrapolated from the last two steps' decreases.
+  // that of the final point. Ungrouped, each step moves one class at a time
+  // (Gauss-Seidel over classes, as glmnet does): for one class with the
+  // others fixed the model is the exact second-order expansion. Grouped, the
+  // penalty ties the classes together and all move at once. Either way the
+  // steps converge linearly, so the gain still to come is extrapolated from
+  // the last two steps' decreases.
   SolveOutcome newton(double lambda, const std::vector<Eigen::Index>& working_set,
                       int max_passes, double relative_tolerance = -1.0) {
     if (relative_tolerance < 0.0) relative_tolerance = options_.thresh * newton_tolerance_factor;
     SolveOutcome total;
     double current = objective(lambda);
     double previous_decrease = 0.0;
-    const auto size = static_cast<Eigen::Index>(working_set.size());
-    Eigen::MatrixXd start_values(n_responses_, size);
-    Eigen::VectorXd start_penalties(n_responses_);
+    const Eigen::Index classes_per_move = grouped_ ? n_responses_ : 1;
     for (int step = 0; step < max_newton_steps; ++step) {
-      // The model at the current point (set_point() was called for it).
-      for (Eigen::Index k = 0; k < n_responses_; ++k) {
-        auto& updates = updates_[static_cast<std::size_t>(k)];
-        for (Eigen::Index j : working_set) response(k).curvature[j] = updates.curvature(j);
-        response(k).rss = updates.residual_sum_of_squares();
-        for (Eigen::Index s = 0; s < size; ++s)
-          start_values(k, s) = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
-        start_penalties[k] = response(k).penalty_total;
-      }
-      const double start_group_penalty = state_.group_penalty_total;
-      const Eigen::VectorXd start_intercept = intercept_;
-      const Eigen::MatrixXd start_eta = eta_;
-
-      // The model's objective is about rss / 2 + lambda * penalty; its
-      // tolerance follows it as the Gaussian path's does.
-      const double model_size = 0.5 * state_.rss() + lambda * penalty_total();
-      const double tolerance = std::max(
-          tolerance_ * std::min(1.0, std::max(model_size, 0.0) /
-                                         std::max(0.5 * null_model_rss_, 1e-300)),
-          std::numeric_limits<double>::min());
-      // Each model is solved more accurately than the last Newton step
-      // gained; otherwise the steps would advance only as far as a loose
-      // inner solve lets them, a few passes at a time.
-      double inner_relative_tolerance = options_.thresh * newton_tolerance_factor;
-      if (step > 0 && model_size > 0.0)
-        inner_relative_tolerance = std::min(inner_relative_tolerance, 0.01 * previous_decrease / model_size);
-      const SolveOutcome inner = solve_model(lambda, working_set, tolerance, inner_relative_tolerance,
-                                             max_passes - total.n_passes);
-      total.n_passes += inner.n_passes;
-      Eigen::VectorXd intercept_change(n_responses_);
-      for (Eigen::Index k = 0; k < n_responses_; ++k)
-        intercept_change[k] = updates_[static_cast<std::size_t>(k)].intercept_change();
-      full_step_ = Eigen::MatrixXd(n_responses_, size);
-      for (Eigen::Index k = 0; k < n_responses_; ++k)
-        for (Eigen::Index s = 0; s < size; ++s)
-          full_step_(k, s) = response(k).coefficients[working_set[static_cast<std::size_t>(s)]] -
-                             start_values(k, s);
-
-      // Move along the Newton direction, halving the step until the
-      // objective does not increase.
-      double fraction = 1.0;
-      double candidate = 0.0;
-      for (int halving = 0;; ++halving) {
-        apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, fraction);
-        candidate = objective(lambda);
-        if (std::isfinite(candidate) && candidate <= current + 1e-15 * std::abs(current)) break;
-        if (halving == max_halvings) {
-          // No descent along this direction: keep the start point.
-          apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, 0.0);
-          for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = start_penalties[k];
-          state_.group_penalty_total = start_group_penalty;
-          candidate = current;
-          break;
+      const double start = current;
+      for (Eigen::Index first = 0; first < n_responses_; first += classes_per_move) {
+        const LambdaStatus status =
+            move_classes(lambda, working_set, first, first + classes_per_move,
+                         step > 0 ? previous_decrease : -1.0, max_passes, total, current);
+        if (status != LambdaStatus::converged) {
+          total.status = status;
+          return total;
         }
-        fraction *= 0.5;
       }
       if (Datafit::shift_invariant) {
         shift_to_least_penalty(working_set);
-        candidate = objective(lambda);
+        current = objective(lambda);
+        set_point();
       }
-      set_point();
-      const double decrease = current - candidate;
-      current = candidate;
-      if (inner.status != LambdaStatus::converged) {
-        total.status = inner.status;
-        return total;
-      }
+      const double decrease = start - current;
       const double rate =
           step > 0 && previous_decrease > 0.0 ? std::min(decrease / previous_decrease, 0.999) : 0.0;
       const double allowed = relative_tolerance * std::max(std::abs(current), 1e-300);
@@ -396,19 +347,94 @@ class MultiResponsePath {
     return total;
   }
 
+  // One proximal Newton step in the coefficients of classes [first, last):
+  // solve their model at the current point, then a backtracking line search
+  // on the true objective. `current` is the objective before and after;
+  // `last_decrease` (negative if none yet) sets the inner accuracy.
+  LambdaStatus move_classes(double lambda, const std::vector<Eigen::Index>& working_set,
+                            Eigen::Index first, Eigen::Index last, double last_decrease,
+                            int max_passes, SolveOutcome& total, double& current) {
+    const auto size = static_cast<Eigen::Index>(working_set.size());
+    start_values_.resize(n_responses_, size);
+    Eigen::VectorXd start_penalties(n_responses_);
+    double model_rss = 0.0, model_penalty = 0.0;
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      for (Eigen::Index s = 0; s < size; ++s)
+        start_values_(k, s) = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
+      start_penalties[k] = response(k).penalty_total;
+      if (k < first || k >= last) continue;
+      auto& updates = updates_[static_cast<std::size_t>(k)];
+      for (Eigen::Index j : working_set) response(k).curvature[j] = updates.curvature(j);
+      response(k).rss = updates.residual_sum_of_squares();
+      model_rss += response(k).rss;
+      model_penalty += response(k).penalty_total;
+    }
+    const double start_group_penalty = state_.group_penalty_total;
+    const Eigen::VectorXd start_intercept = intercept_;
+    const Eigen::MatrixXd start_eta = eta_;
+
+    // The model's objective is about rss / 2 + lambda * penalty; its
+    // tolerance follows it as the Gaussian path's does.
+    const double model_size =
+        0.5 * model_rss + lambda * (grouped_ ? state_.group_penalty_total : model_penalty);
+    const double tolerance = std::max(
+        tolerance_ * std::min(1.0, std::max(model_size, 0.0) / std::max(0.5 * null_model_rss_, 1e-300)),
+        std::numeric_limits<double>::min());
+    // Each model is solved more accurately than the last Newton step
+    // gained; otherwise the steps would advance only as far as a loose
+    // inner solve lets them, a few passes at a time.
+    double inner_relative_tolerance = options_.thresh * newton_tolerance_factor;
+    if (last_decrease >= 0.0 && model_size > 0.0)
+      inner_relative_tolerance = std::min(inner_relative_tolerance, 0.01 * last_decrease / model_size);
+    const SolveOutcome inner = solve_model(lambda, working_set, first, last, tolerance,
+                                           inner_relative_tolerance, max_passes - total.n_passes);
+    total.n_passes += inner.n_passes;
+    Eigen::VectorXd intercept_change = Eigen::VectorXd::Zero(n_responses_);
+    full_step_.setZero(n_responses_, size);
+    for (Eigen::Index k = first; k < last; ++k) {
+      intercept_change[k] = updates_[static_cast<std::size_t>(k)].intercept_change();
+      for (Eigen::Index s = 0; s < size; ++s)
+        full_step_(k, s) =
+            response(k).coefficients[working_set[static_cast<std::size_t>(s)]] - start_values_(k, s);
+    }
+
+    // Move along the Newton direction, halving the step until the
+    // objective does not increase.
+    double fraction = 1.0;
+    double candidate = 0.0;
+    for (int halving = 0;; ++halving) {
+      apply_step(working_set, first, last, start_eta, start_intercept, intercept_change, fraction);
+      candidate = objective(lambda);
+      if (std::isfinite(candidate) && candidate <= current + 1e-15 * std::abs(current)) break;
+      if (halving == max_halvings) {
+        // No descent along this direction: keep the start point.
+        apply_step(working_set, first, last, start_eta, start_intercept, intercept_change, 0.0);
+        for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = start_penalties[k];
+        state_.group_penalty_total = start_group_penalty;
+        candidate = current;
+        break;
+      }
+      fraction *= 0.5;
+    }
+    set_point();
+    current = candidate;
+    return inner.status;
+  }
+
   // Coefficients at start + fraction * full_step_, with eta, the intercepts
   // and the penalty totals to match.
-  void apply_step(const std::vector<Eigen::Index>& working_set, const Eigen::MatrixXd& start_values,
-                  const Eigen::MatrixXd& start_eta, const Eigen::VectorXd& start_intercept,
-                  const Eigen::VectorXd& intercept_change, double fraction) {
+  void apply_step(const std::vector<Eigen::Index>& working_set, Eigen::Index first,
+                  Eigen::Index last, const Eigen::MatrixXd& start_eta,
+                  const Eigen::VectorXd& start_intercept, const Eigen::VectorXd& intercept_change,
+                  double fraction) {
     intercept_ = start_intercept + fraction * intercept_change;
-    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+    for (Eigen::Index k = first; k < last; ++k) {
       column_.noalias() = start_eta.col(k);
       column_.array() += fraction * intercept_change[k];
       for (std::size_t s = 0; s < working_set.size(); ++s) {
         const Eigen::Index j = working_set[s];
         const double change = fraction * full_step_(k, static_cast<Eigen::Index>(s));
-        response(k).coefficients[j] = start_values(k, static_cast<Eigen::Index>(s)) + change;
+        response(k).coefficients[j] = start_values_(k, static_cast<Eigen::Index>(s)) + change;
         if (change != 0.0) x_.raw_axpy(j, change * x_.standardization().inv_scale(j), column_);
       }
       eta_.col(k) = column_;
@@ -418,7 +444,7 @@ class MultiResponsePath {
       for (Eigen::Index j : state_.active_set) total += group_penalty_.value(group_coefficients(j), j);
       state_.group_penalty_total = total;
     } else {
-      for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      for (Eigen::Index k = first; k < last; ++k) {
         double total = 0.0;
         for (Eigen::Index j : response(k).active_set)
           total += penalty_.value(response(k).coefficients[j], j);
@@ -566,7 +592,7 @@ class MultiResponsePath {
   Eigen::MatrixXd eta_;
   Eigen::VectorXd intercept_;  // b0_k: eta_k = offset_k + b0_k + sum_j beta_jk x_j / s_j
   Eigen::MatrixXd model_weights_, model_residual_;
-  Eigen::MatrixXd full_step_;
+  Eigen::MatrixXd full_step_, start_values_;
   Eigen::VectorXd column_;
   double null_model_rss_ = 0.0;
   double tolerance_ = 0.0;
