@@ -66,6 +66,51 @@ struct ProgressEstimate {
   }
 };
 
+// The last `depth + 1` iterates of a linearly converging iteration, for
+// Anderson extrapolation: the combination of the iterates whose combined
+// successive differences are smallest.
+class AndersonHistory {
+ public:
+  static constexpr int depth = 5;
+
+  // Stores an iterate; true when enough are stored to extrapolate. An
+  // iterate of another size than the stored ones starts a new history.
+  bool record(const Eigen::VectorXd& iterate) {
+    const Eigen::Index size = iterate.size();
+    if (size == 0) return false;  // nothing to extrapolate
+    if (size != iterates_.rows() || iterates_.cols() != depth + 1) {
+      iterates_.resize(size, depth + 1);
+      count_ = 0;
+    }
+    iterates_.col(count_) = iterate;
+    return ++count_ == depth + 1;
+  }
+  // The coefficients b_j, j in active_set, as an iterate.
+  bool record(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& b) {
+    Eigen::VectorXd iterate(static_cast<Eigen::Index>(active_set.size()));
+    for (std::size_t k = 0; k < active_set.size(); ++k)
+      iterate[static_cast<Eigen::Index>(k)] = b[active_set[k]];
+    return record(iterate);
+  }
+  void clear() { count_ = 0; }
+
+  // sum_i c_i b^(i) with weights c (summing to 1) minimising the norm of the
+  // combined successive differences; false if that system is degenerate.
+  bool combination(Eigen::VectorXd& extrapolated) const {
+    const Eigen::MatrixXd differences = iterates_.rightCols(depth) - iterates_.leftCols(depth);
+    const Eigen::MatrixXd normal = differences.transpose() * differences;
+    const Eigen::VectorXd z = normal.ldlt().solve(Eigen::VectorXd::Ones(depth));
+    const double total = z.sum();
+    if (!z.allFinite() || !(std::abs(total) > 0.0)) return false;
+    extrapolated = iterates_.rightCols(depth) * (z / total);
+    return extrapolated.allFinite();
+  }
+
+ private:
+  Eigen::MatrixXd iterates_;
+  int count_ = 0;
+};
+
 template <class Updates, class Penalty>
 class CoordinateDescent {
  public:
@@ -284,42 +329,6 @@ class CoordinateDescent {
   static void remove_entry(Eigen::VectorXd& v, Eigen::Index k, Eigen::Index size) {
     for (Eigen::Index r = k; r + 1 < size; ++r) v[r] = v[r + 1];
   }
-
-  // The last `depth + 1` iterates of the active coefficients.
-  class AndersonHistory {
-   public:
-    static constexpr int depth = 5;
-
-    // Stores an iterate; true when enough are stored to extrapolate.
-    bool record(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& b) {
-      const auto size = static_cast<Eigen::Index>(active_set.size());
-      if (size == 0) return false;  // nothing to extrapolate
-      if (size != iterates_.rows() || iterates_.cols() != depth + 1) {
-        iterates_.resize(size, depth + 1);
-        count_ = 0;
-      }
-      for (Eigen::Index k = 0; k < size; ++k) iterates_(k, count_) = b[active_set[k]];
-      return ++count_ == depth + 1;
-    }
-    void clear() { count_ = 0; }
-
-    // sum_i c_i b^(i) with weights c (summing to 1) minimising the norm of the
-    // combined successive differences; false if that system is degenerate.
-    bool combination(Eigen::VectorXd& extrapolated) const {
-      const Eigen::MatrixXd differences =
-          iterates_.rightCols(depth) - iterates_.leftCols(depth);
-      const Eigen::MatrixXd normal = differences.transpose() * differences;
-      const Eigen::VectorXd z = normal.ldlt().solve(Eigen::VectorXd::Ones(depth));
-      const double total = z.sum();
-      if (!z.allFinite() || !(std::abs(total) > 0.0)) return false;
-      extrapolated = iterates_.rightCols(depth) * (z / total);
-      return extrapolated.allFinite();
-    }
-
-   private:
-    Eigen::MatrixXd iterates_;
-    int count_ = 0;
-  };
 
   // Moves the listed coefficients to `target` one coordinate at a time,
   // keeping the residual, rss and penalty exact.
