@@ -472,7 +472,8 @@ class MultiResponsePath {
     // gained; otherwise the steps would advance only as far as a loose
     // inner solve lets them, a few passes at a time.
     double inner_relative_tolerance = options_.thresh * newton_tolerance_factor;
-    if (last_decrease >= 0.0 && model_size > 0.0)
+    // (A step that gained nothing sets no bound: a zero tolerance could never be met.)
+    if (last_decrease > 0.0 && model_size > 0.0)
       inner_relative_tolerance = std::min(inner_relative_tolerance, 0.01 * last_decrease / model_size);
     const SolveOutcome inner = solve_model(lambda, working_set, first, last, tolerance,
                                            inner_relative_tolerance, max_passes - total.n_passes);
@@ -614,11 +615,18 @@ class MultiResponsePath {
     std::vector<Eigen::Index> variables = state_.active_set;
     std::sort(variables.begin(), variables.end());
     std::vector<char> nonzero_anywhere(static_cast<std::size_t>(x_.cols()), 0);
+    // An unpenalized multinomial variable's coefficients are determined only
+    // up to a common shift across classes (the loss ignores it); report them
+    // centred, like the intercepts.
+    std::vector<double> centre(static_cast<std::size_t>(x_.cols()), 0.0);
+    if (Datafit::shift_invariant)
+      for (Eigen::Index j : variables)
+        if (!penalty_.is_penalized(j)) centre[static_cast<std::size_t>(j)] = group_coefficients(j).mean();
     for (Eigen::Index k = 0; k < n_responses_; ++k) {
       auto& beta = result.beta[static_cast<std::size_t>(k)];
       int count = 0;
       for (Eigen::Index j : variables) {
-        const double b = response(k).coefficients[j];
+        const double b = response(k).coefficients[j] - centre[static_cast<std::size_t>(j)];
         if (b == 0.0) continue;
         beta.row.push_back(static_cast<int>(j));
         beta.value.push_back(b / columns_.scale[j]);
