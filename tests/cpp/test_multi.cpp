@@ -903,3 +903,71 @@ TEST_CASE("Multi-response paths satisfy the KKT conditions at every lambda", "[m
   SECTION("multinomial") { check_paths<Multinomial>(54); }
   SECTION("mgaussian") { check_paths<MultiGaussian>(55); }
 }
+
+TEST_CASE("Group threshold with one curvature per class minimises its block objective",
+          "[multi][threshold]") {
+  // f(b) = sum_k v_k / 2 b_k^2 - <z, b> + l1 ||b|| + l2 / 2 ||b||^2 over the box,
+  // minimised here by projected gradient with backtracking, independently.
+  std::mt19937 rng(71);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  int moved = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const Eigen::Index classes = 2 + trial % 4;
+    Eigen::VectorXd z(classes), v(classes);
+    for (Eigen::Index k = 0; k < classes; ++k) {
+      z[k] = normal(rng);
+      v[k] = std::exp(3.0 * normal(rng));  // curvatures spanning orders of magnitude
+    }
+    const double alpha = (trial % 3 == 0) ? 1.0 : (trial % 3 == 1 ? 0.5 : 0.1);
+    const double lambda = 2.0 * uniform(rng);
+    const double lower = (trial % 5 == 0) ? 0.0 : (trial % 5 == 1 ? -0.2 : -HUGE_VAL);
+    const double upper = (trial % 7 == 0) ? 0.3 : HUGE_VAL;
+    const GroupElasticNet penalty(alpha, Eigen::VectorXd::Ones(1), Eigen::VectorXd::Constant(1, lower),
+                                  Eigen::VectorXd::Constant(1, upper));
+    const double l1 = lambda * alpha, l2 = lambda * (1.0 - alpha);
+    auto objective = [&](const Eigen::VectorXd& b) {
+      return 0.5 * b.dot(v.cwiseProduct(b)) - z.dot(b) + l1 * b.norm() + 0.5 * l2 * b.squaredNorm();
+    };
+    auto project = [&](Eigen::VectorXd b) { return Eigen::VectorXd(b.cwiseMax(lower).cwiseMin(upper)); };
+    Eigen::VectorXd b;
+    penalty.threshold(z, v, lambda, 0, b);
+    INFO("trial " << trial << " z = (" << z.transpose() << ") v = (" << v.transpose() << ") b = ("
+                  << b.transpose() << ")");
+    REQUIRE(b.size() == classes);
+    CHECK((b.array() >= lower).all());
+    CHECK((b.array() <= upper).all());
+    // Projected gradient from the unshrunk point; stops at 0 (f = 0 there).
+    Eigen::VectorXd search = project((z.array() / (v.array() + l2)).matrix());
+    double step = 1.0 / (v.maxCoeff() + l2);
+    for (int iteration = 0; iteration < 200000 && search.norm() > 0.0; ++iteration) {
+      const Eigen::VectorXd grad = v.cwiseProduct(search) - z + l2 * search + l1 * search / search.norm();
+      const double f = objective(search);
+      Eigen::VectorXd next;
+      for (int halving = 0; halving < 100; ++halving) {
+        next = project(search - step * grad);
+        if (objective(next) <= f + grad.dot(next - search) + 0.5 / step * (next - search).squaredNorm()) break;
+        step *= 0.5;
+      }
+      const double change = (next - search).norm();
+      search = next;
+      if (change <= 1e-15 * (1.0 + search.norm())) break;
+      step *= 1.25;
+    }
+    const Eigen::VectorXd zero = Eigen::VectorXd::Zero(classes);
+    const double best_other = std::min(objective(search), objective(zero));
+    const double scale = 1e-12 * (1.0 + std::abs(best_other) + z.cwiseAbs().sum());
+    CHECK(objective(b) <= best_other + scale);
+    // Random feasible perturbations never do better.
+    for (int perturbation = 0; perturbation < 30; ++perturbation) {
+      Eigen::VectorXd direction(classes);
+      for (Eigen::Index k = 0; k < classes; ++k) direction[k] = normal(rng);
+      const Eigen::VectorXd other = project(b + 1e-3 * (1.0 + b.norm()) * direction);
+      CHECK(objective(other) >= objective(b) - scale);
+    }
+    moved += b.norm() > 0.0;
+  }
+  // Both outcomes occur.
+  CHECK(moved > 20);
+  CHECK(moved < 190);
+}

@@ -4,11 +4,10 @@
 //
 //   1/2 sum_k sum_i v_ik (r_ik)^2 + lambda * sum_j P_j(b_j),
 //
-// and each update moves a whole group b_j = (b_j1, ..., b_jK) at once. When
-// the curvatures v_jk differ between responses (multinomial) the update uses
-// their maximum, a majorizer of the model along the group, so every update
-// still decreases the model. Active-set cycling and the convergence test are
-// those of CoordinateDescent.
+// and each update moves a whole group b_j = (b_j1, ..., b_jK) at once, to
+// the exact minimiser of the model along the group (with one curvature per
+// response when they differ, as for multinomial). Active-set cycling and the
+// convergence test are those of CoordinateDescent.
 #pragma once
 
 #include <algorithm>
@@ -93,28 +92,34 @@ class BlockCoordinateDescent {
     return 0.5 * state.rss() + lambda * state.group_penalty_total;
   }
 
-  // One sweep; returns max_j v_j * ||change in b_j||^2.
+  // One sweep; returns max_j sum_k v_jk (change in b_jk)^2.
   double pass(double lambda, const std::vector<Eigen::Index>& coordinates, MultiState& state,
               ProgressEstimate& progress) {
     const auto n_responses = static_cast<Eigen::Index>(updates_.size());
     gradient_.resize(n_responses);
     old_value_.resize(n_responses);
+    curvature_.resize(n_responses);
     double max_change = 0.0;
     double decrease = 0.0;
     // Indexing, not iterators: the active set may grow during the sweep.
     const std::size_t n_coordinates = coordinates.size();
     for (std::size_t c = 0; c < n_coordinates; ++c) {
       const Eigen::Index j = coordinates[c];
-      double v = 0.0;
+      bool equal_curvatures = true;
       for (Eigen::Index k = 0; k < n_responses; ++k) {
         auto& response = state.responses[static_cast<std::size_t>(k)];
         gradient_[k] = updates_[static_cast<std::size_t>(k)].gradient(j);
         response.gradient[j] = gradient_[k];
         old_value_[k] = response.coefficients[j];
-        v = std::max(v, response.curvature[j]);
+        curvature_[k] = response.curvature[j];
+        equal_curvatures = equal_curvatures && curvature_[k] == curvature_[0];
       }
-      if (!(v > 0.0)) continue;
-      penalty_.threshold(gradient_ + v * old_value_, v, lambda, j, new_value_);
+      if (!(curvature_.minCoeff() > 0.0)) continue;
+      if (equal_curvatures)
+        penalty_.threshold(gradient_ + curvature_[0] * old_value_, curvature_[0], lambda, j, new_value_);
+      else
+        penalty_.threshold(gradient_ + curvature_.cwiseProduct(old_value_), curvature_, lambda, j,
+                           new_value_);
       if (new_value_ == old_value_) continue;
       double rss_decrease = 0.0;
       double change = 0.0;
@@ -129,12 +134,12 @@ class BlockCoordinateDescent {
         response.gradient[j] = gradient_[k] - delta * v_k;
         response.coefficients[j] = new_value_[k];
         rss_decrease += response_decrease;
-        change += delta * delta;
+        change += v_k * delta * delta;
       }
       const double penalty_increase = penalty_.value(new_value_, j) - penalty_.value(old_value_, j);
       state.group_penalty_total += penalty_increase;
       decrease += 0.5 * rss_decrease - lambda * penalty_increase;
-      max_change = std::max(max_change, v * change);
+      max_change = std::max(max_change, change);
       state.mark_active(j);
     }
     progress.record(decrease);
@@ -145,7 +150,7 @@ class BlockCoordinateDescent {
   const GroupElasticNet& penalty_;
   Monitor& monitor_;
   int minimum_passes_ = 0;
-  Eigen::VectorXd gradient_, old_value_, new_value_;
+  Eigen::VectorXd gradient_, old_value_, new_value_, curvature_;
 };
 
 }  // namespace glmsparse

@@ -31,26 +31,34 @@ class GroupElasticNet {
   }
 
   // argmin_b (v/2) ||b||^2 - <z, b> + P_j(b) over the box: the exact block
-  // update, where z = gradient + v * b_old and v > 0 bounds the curvature of
-  // the datafit along every coefficient of the group.
+  // update, where z = gradient + v * b_old and v > 0 is the curvature of the
+  // datafit along every coefficient of the group.
   void threshold(const Eigen::VectorXd& z, double v, double lambda, Eigen::Index j,
                  Eigen::VectorXd& b) const {
     const double l1 = lambda * alpha_ * penalty_factor_[j];
     const double c = v + lambda * (1.0 - alpha_) * penalty_factor_[j];
-    b.resize(z.size());
     if (!has_limits(j)) {
       const double norm = z.norm();
-      if (norm <= l1) {
-        b.setZero();
-        return;
-      }
-      b = z * ((1.0 - l1 / norm) / c);
+      if (norm <= l1)
+        b.setZero(z.size());
+      else
+        b = z * ((1.0 - l1 / norm) / c);
       return;
     }
-    // With a box, b = 0 when the gradient along the feasible directions is
-    // within l1. Otherwise b_k = clip_k(z_k / (c + l1 / t)) with t = ||b||;
-    // ||b(t)|| / t decreases in t, so t is the unique root of ||b(t)|| = t,
-    // found by bisection.
+    threshold(z, Eigen::VectorXd::Constant(z.size(), v), lambda, j, b);
+  }
+
+  // The same with a curvature v_k per coefficient: argmin_b
+  // sum_k (v_k/2) b_k^2 - <z, b> + P_j(b) over the box. b = 0 when the
+  // gradient along the feasible directions is within l1 = lambda alpha pf_j.
+  // Otherwise b_k = clip_k(z_k / (c_k + l1 / t)) with c_k = v_k + the ridge
+  // term and t = ||b||; ||b(t)|| / t decreases in t, so t is the unique root
+  // of ||b(t)|| = t, found by bisection.
+  void threshold(const Eigen::VectorXd& z, const Eigen::VectorXd& v, double lambda,
+                 Eigen::Index j, Eigen::VectorXd& b) const {
+    const double l1 = lambda * alpha_ * penalty_factor_[j];
+    const double l2 = lambda * (1.0 - alpha_) * penalty_factor_[j];
+    b.resize(z.size());
     double feasible_norm_squared = 0.0;
     for (Eigen::Index k = 0; k < z.size(); ++k)
       if ((z[k] > 0.0 && upper_[j] > 0.0) || (z[k] < 0.0 && lower_[j] < 0.0))
@@ -59,21 +67,37 @@ class GroupElasticNet {
       b.setZero();
       return;
     }
+    // b(t), and the derivative of ||b(t)|| in t (clipped entries do not move).
+    double slope = 0.0;
     auto coefficients_at = [&](double t) {
-      const double shrink = c + (l1 > 0.0 ? l1 / t : 0.0);
-      for (Eigen::Index k = 0; k < z.size(); ++k)
-        b[k] = std::min(std::max(z[k] / shrink, lower_[j]), upper_[j]);
-      return b.norm();
+      const double shrink = l1 > 0.0 ? l1 / t : 0.0;
+      double slope_sum = 0.0;
+      for (Eigen::Index k = 0; k < z.size(); ++k) {
+        const double denominator = v[k] + l2 + shrink;
+        const double unclipped = z[k] / denominator;
+        b[k] = std::min(std::max(unclipped, lower_[j]), upper_[j]);
+        // d b_k / dt = z_k l1 / (t^2 denominator^2) when not clipped.
+        if (b[k] == unclipped && l1 > 0.0) slope_sum += b[k] * unclipped * l1 / (t * t * denominator);
+      }
+      const double norm = b.norm();
+      slope = norm > 0.0 ? slope_sum / norm : 0.0;
+      return norm;
     };
     double high = coefficients_at(HUGE_VAL);  // ||b|| is largest without shrinkage
     if (l1 == 0.0) return;
+    // Root of f(t) = ||b(t)|| - t in (0, high]: Newton steps kept inside
+    // the bracket [low, high], bisection when a step would leave it.
     double low = 0.0;
+    double t = high;
     for (int iteration = 0; iteration < 200 && high - low > 1e-15 * high; ++iteration) {
-      const double middle = 0.5 * (low + high);
-      if (coefficients_at(middle) > middle)
-        low = middle;
+      const double f = coefficients_at(t) - t;
+      if (f > 0.0)
+        low = t;
       else
-        high = middle;
+        high = t;
+      if (f == 0.0) return;
+      const double newton = t - f / (slope - 1.0);
+      t = newton > low && newton < high ? newton : 0.5 * (low + high);
     }
     coefficients_at(high);
   }
