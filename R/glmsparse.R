@@ -125,6 +125,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
     classnames <- response$classnames
   } else if (family == "poisson") {
     y <- check_y_poisson(y, nobs)
+  } else if (family == "cox") {
+    y <- check_y_cox(y, nobs, weights)
   } else {
     y <- check_y_gaussian(y, nobs)
   }
@@ -132,6 +134,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   alpha <- check_number(alpha, "alpha", 0, 1)
   standardize <- check_flag(standardize, "standardize")
   intercept <- check_flag(intercept, "intercept")
+  if (family == "cox") intercept <- FALSE  # the partial likelihood has none
   lambda <- check_lambda(lambda)
   if (is.null(lambda)) {
     nlambda <- check_number(nlambda, "nlambda", 1, integer = TRUE)
@@ -178,6 +181,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   fit$call <- this.call
   fit$nobs <- nobs
   if (!is.null(classnames)) fit$classnames <- classnames
+  if (family == "cox") fit["a0"] <- list(NULL)
   class(fit) <- c(paste0("gs", family), "glmsparse")
   report_path_problems(fit, raw, pmax, dfmax)
   fit

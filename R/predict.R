@@ -55,10 +55,14 @@ coef.glmsparse <- function(object, s = NULL, exact = FALSE, ...) {
   predict(object, s = s, type = "coefficients", exact = exact, ...)
 }
 
-# Coefficients (intercept first) at lambda values s, as a dgCMatrix.
+# Coefficients (intercept first, unless the model has none, as for cox) at
+# lambda values s, as a dgCMatrix.
 interpolated_coefficients <- function(object, s) {
-  path <- methods::rbind2(Matrix::Matrix(object$a0, nrow = 1, sparse = TRUE), object$beta)
-  rownames(path) <- c("(Intercept)", rownames(object$beta))
+  path <- object$beta
+  if (!is.null(object$a0)) {
+    path <- methods::rbind2(Matrix::Matrix(object$a0, nrow = 1, sparse = TRUE), path)
+    rownames(path) <- c("(Intercept)", rownames(object$beta))
+  }
   if (is.null(s)) return(path)
   if (!is.numeric(s) || length(s) < 1L || any(!is.finite(s)) || any(s < 0)) {
     stop("`s` must be a numeric vector of non-negative lambda values.", call. = FALSE)

@@ -24,6 +24,23 @@ Eigen::VectorXd to_vector(const Rcpp::NumericVector& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.begin(), v.size());
 }
 
+// For family "cox", y is the survival matrix, columns (time, status) or
+// (start, stop, status), with integer stratum codes in attribute "strata".
+glmsparse::SurvivalData survival_data(const Rcpp::NumericVector& y) {
+  const Rcpp::IntegerVector dim = y.attr("dim");
+  const Eigen::Index n = dim[0];
+  const Eigen::Map<const Eigen::MatrixXd> columns(y.begin(), n, dim[1]);
+  glmsparse::SurvivalData survival;
+  if (dim[1] == 3) survival.start = columns.col(0);
+  survival.stop = columns.col(dim[1] - 2);
+  survival.status = columns.col(dim[1] - 1);
+  if (y.hasAttribute("strata")) {
+    const Rcpp::IntegerVector strata = y.attr("strata");
+    survival.strata.assign(strata.begin(), strata.end());
+  }
+  return survival;
+}
+
 Rcpp::List to_list(const glmsparse::PathResult& r) {
   std::vector<int> status;
   for (auto s : r.status) status.push_back(static_cast<int>(s));
@@ -48,7 +65,11 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp:
                                  int nlambda, double lambda_min_ratio, Rcpp::List control,
                                  Rcpp::Nullable<Rcpp::Function> progress) {
   glmsparse::ProblemData data;
-  data.y = to_vector(y);
+  glmsparse::SurvivalData survival;
+  if (family == "cox")
+    survival = survival_data(y);
+  else
+    data.y = to_vector(y);
   data.weights = to_vector(weights);
   data.offset = to_vector(offset);
   data.penalty_factor = to_vector(penalty_factor);
@@ -85,6 +106,8 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp:
       return glmsparse::fit_glm_path<glmsparse::Binomial>(design, data, options, grid, monitor);
     if (family == "poisson")
       return glmsparse::fit_glm_path<glmsparse::Poisson>(design, data, options, grid, monitor);
+    if (family == "cox")
+      return glmsparse::fit_cox_path(design, data, survival, options, grid, monitor);
     return glmsparse::fit_gaussian_path(design, data, options, grid, monitor);
   };
   if (Rf_isS4(x)) {

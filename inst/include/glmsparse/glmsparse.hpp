@@ -2,6 +2,7 @@
 #pragma once
 
 #include "coordinate_descent.hpp"
+#include "datafit_cox.hpp"
 #include "datafit_gaussian.hpp"
 #include "datafit_glm.hpp"
 #include "design.hpp"
