@@ -47,9 +47,13 @@ check_y_cox <- function(y, nobs, weights) {
     stop(sprintf("`y` for family \"cox\" must be a Surv object of type \"right\" or \"counting\"; got \"%s\".",
                  paste(type, collapse = " ")), call. = FALSE)
   }
-  if (nrow(y) != nobs) stop(sprintf("`y` has %d rows but `x` has %d rows.", nrow(y), nobs), call. = FALSE)
+  if (nrow(y) != nobs) {
+    stop(sprintf("`y` for family \"cox\" has %d rows but `x` has %d rows.", nrow(y), nobs), call. = FALSE)
+  }
   response <- matrix(as.double(unclass(y)), nrow = nobs)
-  if (any(!is.finite(response))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+  if (any(!is.finite(response))) {
+    stop("`y` for family \"cox\" must not contain NA, NaN or Inf values.", call. = FALSE)
+  }
   status <- response[, ncol(response)]
   stop_time <- response[, ncol(response) - 1L]
   if (!all(status == 0 | status == 1)) {
@@ -68,10 +72,12 @@ check_y_cox <- function(y, nobs, weights) {
   strata <- attr(y, "strata")
   if (!is.null(strata)) {
     if (length(strata) != nobs) {
-      stop(sprintf("`y` has a \"strata\" attribute of length %d; it needs one value per row (%d).",
+      stop(sprintf("`y` for family \"cox\" has a \"strata\" attribute of length %d; it needs one value per row (%d).",
                    length(strata), nobs), call. = FALSE)
     }
-    if (anyNA(strata)) stop("`y` must not have NA values in its \"strata\" attribute.", call. = FALSE)
+    if (anyNA(strata)) {
+      stop("`y` for family \"cox\" must not have NA values in its \"strata\" attribute.", call. = FALSE)
+    }
     attr(response, "strata") <- as.integer(factor(strata))
   }
   response

@@ -23,6 +23,26 @@
 #' the same coordinate descent minimises together with the penalty, and a
 #' backtracking line search on the true objective keeps every step a descent.
 #'
+#' For `family = "cox"` (proportional hazards) the first term is minus the
+#' weighted log partial likelihood divided by \eqn{\sum_i w_i},
+#' \deqn{-\frac{1}{\sum_i w_i} \sum_t \left( \sum_{i \in E_t} w_i \eta_i -
+#'   d_t \log \sum_{j \in R_t} w_j e^{\eta_j} \right),
+#'   \quad \eta_i = o_i + x_i^\top \beta,}
+#' summed over the distinct event times \eqn{t}, with \eqn{E_t} the
+#' observations with an event at \eqn{t}, \eqn{d_t = \sum_{i \in E_t} w_i}
+#' and \eqn{R_t} the risk set: the observations with time \eqn{\ge t}, or for
+#' counting-process data those with start \eqn{< t \le} stop. Tied event
+#' times share one risk set (Breslow's method, as glmnet). With strata
+#' (see [stratifySurv()]) risk sets are formed within each stratum and the
+#' strata's terms are summed. There is no intercept (`intercept` is ignored)
+#' and the ridge term is not divided by \eqn{s_y}. The deviance is
+#' \eqn{2 (\ell_{sat} - \ell)} with \eqn{\ell} the weighted log partial
+#' likelihood and \eqn{\ell_{sat} = -\sum_t d_t \log d_t}, as glmnet's
+#' `coxnet.deviance()`. The quadratic model of each proximal Newton step uses
+#' the diagonal of the Hessian, as glmnet does; the steps then converge
+#' linearly and are repeated until the objective still to be gained,
+#' extrapolated from the last steps, is below the tolerance.
+#'
 #' `x` is read in place: a dense matrix is not copied (unless it is stored as
 #' integers) and a `dgCMatrix` is never densified; centring and scaling are
 #' folded into the arithmetic. Columns that are constant get coefficient 0.
@@ -44,7 +64,12 @@
 #'   with two distinct values (made a factor) or a two-column matrix of counts
 #'   (failures, successes) or proportions, whose row totals then multiply the
 #'   weights. For `"poisson"` a vector of non-negative whole-number counts.
-#' @param family Response type: `"gaussian"`, `"binomial"` or `"poisson"`.
+#'   For `"cox"` a `survival::Surv` object of type `"right"` (time, status)
+#'   or `"counting"` (start, stop, status), times positive, status 0
+#'   (censored) or 1 (event), possibly with strata attached by
+#'   [stratifySurv()] (or `glmnet::stratifySurv()`).
+#' @param family Response type: `"gaussian"`, `"binomial"`, `"poisson"` or
+#'   `"cox"`.
 #' @param weights Non-negative observation weights, default 1 each.
 #' @param offset Optional vector added to the linear predictor.
 #' @param alpha Elastic-net mixing parameter in \[0, 1\]: 1 is the lasso, 0 ridge.
@@ -56,7 +81,8 @@
 #'   and returned, in decreasing order.
 #' @param standardize Whether to standardize the columns of `x` for the fit.
 #'   Coefficients are always returned on the original scale.
-#' @param intercept Whether to fit an intercept.
+#' @param intercept Whether to fit an intercept (ignored, and `FALSE`, for
+#'   `"cox"`).
 #' @param thresh Convergence threshold for coordinate descent. A lambda is
 #'   solved when a pass changes no coefficient by more than glmnet's
 #'   criterion (largest weighted squared change below `thresh` times the null
@@ -84,12 +110,13 @@
 #' @param ... Not used; reserved for future arguments.
 #'
 #' @return An object of class `c("gsgaussian", "glmsparse")` (or
-#'   `"gsbinomial"`, `"gspoisson"` first, by family) with glmnet's
+#'   `"gsbinomial"`, `"gspoisson"`, `"gscox"` first, by family) with glmnet's
 #'   fields: `a0` (intercepts), `beta` (a `dgCMatrix`, one column per
 #'   lambda), `df`, `dim`, `lambda`, `dev.ratio`, `nulldev`, `npasses`,
 #'   `jerr`, `offset`, `call` and `nobs`; plus `status`, a factor giving for
 #'   each lambda whether coordinate descent converged. Binomial fits also
-#'   carry `classnames`.
+#'   carry `classnames`. Cox fits have `a0 = NULL` (no intercept), as
+#'   glmnet's; their `coef()` has no intercept row.
 #' @seealso [predict.glmsparse()], [plot.glmsparse()], [print.glmsparse()]
 #' @examples
 #' data(diabetes)
@@ -101,6 +128,18 @@
 #' above <- factor(diabetes$y > median(diabetes$y), labels = c("low", "high"))
 #' logistic <- glmsparse(diabetes$x, above, family = "binomial")
 #' predict(logistic, newx = diabetes$x[1:3, ], s = 0.01, type = "class")
+#'
+#' # Cox regression on simulated survival times.
+#' if (requireNamespace("survival", quietly = TRUE)) {
+#'   set.seed(2)
+#'   x <- matrix(rnorm(300 * 10), 300, 10)
+#'   event_time <- rexp(300, exp(x[, 1] - x[, 2]))
+#'   censoring_time <- rexp(300, 0.5)
+#'   y <- survival::Surv(pmin(event_time, censoring_time), as.numeric(event_time <= censoring_time))
+#'   cox <- glmsparse(x, y, family = "cox")
+#'   coef(cox, s = 0.05)
+#'   predict(cox, newx = x[1:3, ], s = 0.05, type = "response")  # relative risks
+#' }
 #' @export
 glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       alpha = 1, nlambda = 100,

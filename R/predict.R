@@ -9,13 +9,15 @@
 #' @param s Lambda values at which predictions are wanted; default the whole path.
 #' @param type `"link"` (linear predictor), `"response"` (the fitted mean:
 #'   the linear predictor for gaussian, the probability of the second class
-#'   for binomial, the expected count for poisson), `"class"` (binomial
+#'   for binomial, the expected count for poisson, the relative risk
+#'   \eqn{e^\eta} for cox), `"class"` (binomial
 #'   only: the predicted class label), `"coefficients"` or `"nonzero"`
 #'   (indices of the nonzero coefficients at each `s`).
 #' @param exact Not supported: solutions are always interpolated.
 #' @param newoffset Offset for `newx`; required if the fit used an offset.
 #' @param ... Not used.
 #' @return A matrix with one column per value of `s` (a list for `"nonzero"`).
+#'   Coefficients of a cox fit have no intercept row, as glmnet's.
 #' @examples
 #' data(diabetes)
 #' fit <- glmsparse(diabetes$x, diabetes$y)
