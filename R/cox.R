@@ -83,6 +83,14 @@ check_y_cox <- function(y, nobs, weights) {
   response
 }
 
+# glmnet stops a default cox path by its own rule: once the deviance ratio
+# has grown by less than 100 * fdev times itself over the last mnlam - 1
+# lambdas, or exceeds 0.99 / 0.999 * devmax.
+cox_early_stop <- function(control) {
+  list(fdev = 100 * control$fdev, devmax = control$devmax * 0.99 / 0.999,
+       dev_ratio_lag = as.integer(control$mnlam - 1L))
+}
+
 #' @rdname predict.glmsparse
 #' @export
 predict.gscox <- function(object, newx, s = NULL,

@@ -207,6 +207,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   pmax = as.integer(min(pmax, .Machine$integer.max)),
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
                   support_solves = TRUE, n_threads = nthreads)
+  if (family == "cox") control <- utils::modifyList(control, cox_early_stop(control))
   progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
   raw <- fit_path_cpp(
     x, family, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,

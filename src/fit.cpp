@@ -90,6 +90,8 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp:
   options.min_dev_ratio_change = Rcpp::as<double>(control["fdev"]);
   options.max_dev_ratio = Rcpp::as<double>(control["devmax"]);
   options.min_lambdas_before_stop = Rcpp::as<int>(control["mnlam"]);
+  if (control.containsElementNamed("dev_ratio_lag"))
+    options.dev_ratio_change_lag = Rcpp::as<int>(control["dev_ratio_lag"]);
   options.use_gram = Rcpp::as<int>(control["use_gram"]);
   options.support_solves = Rcpp::as<bool>(control["support_solves"]);
   options.n_threads = Rcpp::as<int>(control["n_threads"]);

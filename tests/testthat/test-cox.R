@@ -60,6 +60,17 @@ test_that("glmnet's CoxExample matches glmnet, lasso and elastic net", {
 
 skip_if_not_installed("survival")
 tall <- simulate_cox(300, 20, seed = 41)
+
+test_that("the default cox path has glmnet's lambdas and stops where glmnet's does", {
+  skip_if_not_installed("glmnet")
+  for (data in list(tall, simulate_cox(300, 20, seed = 57, ties = TRUE),
+                    simulate_cox(300, 10, seed = 58, n_strata = 2))) {
+    ours <- glmsparse(data$x, data$y, family = "cox")
+    reference <- glmnet::glmnet(data$x, data$y, family = "cox")
+    expect_equal(ours$lambda, reference$lambda, tolerance = 1e-8)
+    expect_equal(ours$df, reference$df)
+  }
+})
 wide <- simulate_cox(80, 200, seed = 42)
 
 for (alpha in c(1, 0.5)) {

@@ -45,14 +45,15 @@ inline std::vector<double> default_lambda_grid(double lambda_max, const LambdaGr
 //   n_ever_active() -> variables ever nonzero, for pmax
 // Stops as glmnet does: before the lambda at which pmax is exceeded, after
 // the one at which dfmax is, and on a default grid once the deviance ratio
-// stalls or nearly reaches 1.
+// stalls (changes by less than min_dev_ratio_change times itself since
+// dev_ratio_change_lag lambdas back) or nearly reaches 1.
 template <class SolveAt, class Record, class EverActive>
 void walk_path(const std::vector<double>& lambdas, bool default_grid, const SolveOutcome& first,
                const FitOptions& options, Monitor& monitor, PathResult& result,
                SolveAt&& solve_at, Record&& record, EverActive&& n_ever_active) {
   if (lambdas.empty()) return;
   double previous_lambda = lambdas.front();
-  double previous_dev_ratio = 0.0;
+  std::vector<double> dev_ratios;
   for (std::size_t k = 0; k < lambdas.size(); ++k) {
     const double lambda = lambdas[k];
     SolveOutcome outcome;
@@ -73,9 +74,12 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
       result.stop = PathStop::dfmax_reached;
       return;
     }
+    const std::size_t lag = static_cast<std::size_t>(std::max(options.dev_ratio_change_lag, 1));
+    const double earlier_dev_ratio = k >= lag ? dev_ratios[k - lag] : 0.0;
+    dev_ratios.push_back(dev_ratio);
     if (default_grid && options.early_stop &&
         static_cast<int>(k) + 1 >= options.min_lambdas_before_stop) {
-      if (dev_ratio - previous_dev_ratio < options.min_dev_ratio_change * dev_ratio) {
+      if (dev_ratio - earlier_dev_ratio < options.min_dev_ratio_change * dev_ratio) {
         result.stop = PathStop::deviance_flat;
         return;
       }
@@ -84,7 +88,6 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
         return;
       }
     }
-    previous_dev_ratio = dev_ratio;
   }
 }
 
