@@ -19,6 +19,12 @@
 //
 // which bounds the Hessian from above, so the model is a local majorizer.
 // Subjects are sorted once, here; each evaluation is then O(n).
+//
+// Against overflow, S_t is kept as e^(m_t) s_t with m_t the largest eta of
+// the weighted subjects of the stratum with stop >= t (a superset of the
+// risk set, equal to it for right-censored data),
+// so every exponential taken is of a non-positive number and s_t >= the
+// largest term when that subject is at risk.
 #pragma once
 
 #include <algorithm>
@@ -71,7 +77,6 @@ class Cox {
       add_stratum(begin, end);
       begin = end;
     }
-    exp_eta_.resize(n);
     cumulative_first_.resize(n);
     cumulative_second_.resize(n);
   }
@@ -82,7 +87,7 @@ class Cox {
     for (const Stratum& stratum : strata_) {
       for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {
         const EventTime& time = times_[t];
-        total += time.death_weight * (std::log(risk_sum_[t]) + stratum.shift - std::log(time.death_weight));
+        total += time.death_weight * (std::log(risk_sum_[t]) + risk_shift_[t] - std::log(time.death_weight));
       }
     }
     for (Eigen::Index i = 0; i < eta.size(); ++i)
@@ -97,16 +102,16 @@ class Cox {
     const Eigen::Index n = eta.size();
     irls_weights.resize(n);
     weighted_residual.resize(n);
-    // Per subject, the sums over its risk times of D_t / S_t and D_t / S_t^2:
-    // cumulative sums over the event times up to stop_k, less those up to start_k.
+    // Per subject, the sums over its risk times of w_k e^eta_k D_t / S_t and
+    // of its square over D_t: cumulative sums over the event times up to
+    // stop_k, less those up to start_k.
     for (const Stratum& stratum : strata_) {
-      accumulate_over_times(stratum, by_stop_, stop_, +1.0);
-      if (counting_) accumulate_over_times(stratum, by_start_, start_, -1.0);
+      accumulate_over_times(stratum, by_stop_, stop_, eta, +1.0);
+      if (counting_) accumulate_over_times(stratum, by_start_, start_, eta, -1.0);
     }
     for (Eigen::Index k = 0; k < n; ++k) {
-      const double relative_risk = exp_eta_[k];  // w_k e^(eta_k - shift)
-      const double first = relative_risk * cumulative_first_[k];
-      const double second = relative_risk * relative_risk * cumulative_second_[k];
+      const double first = cumulative_first_[k];
+      const double second = cumulative_second_[k];
       irls_weights[k] = std::max(first - second, 0.0);
       weighted_residual[k] = (events_[k] != 0.0 ? weights_[k] : 0.0) - first;
     }
@@ -131,7 +136,6 @@ class Cox {
   struct Stratum {
     std::size_t begin, end;             // range in by_stop_ and by_start_
     std::size_t first_time, end_time;   // range in times_
-    mutable double shift = 0.0;         // max eta in the stratum, against overflow
   };
 
   void add_stratum(std::size_t begin, std::size_t end) {
@@ -167,53 +171,75 @@ class Cox {
     strata_.push_back(stratum);
   }
 
-  // w_i e^(eta_i - shift) and, for each event time, S_t e^(-shift).
+  // For each event time, m_t and s_t = S_t e^(-m_t).
   void compute_risk_sums(const Eigen::VectorXd& eta) const {
     risk_sum_.resize(times_.size());
+    risk_shift_.resize(times_.size());
     for (const Stratum& stratum : strata_) {
-      double shift = -std::numeric_limits<double>::infinity();
-      for (std::size_t k = stratum.begin; k < stratum.end; ++k) shift = std::max(shift, eta[by_stop_[k]]);
-      stratum.shift = std::isfinite(shift) ? shift : 0.0;
-      for (std::size_t k = stratum.begin; k < stratum.end; ++k) {
-        const Eigen::Index i = by_stop_[k];
-        exp_eta_[i] = weights_[i] * std::exp(eta[i] - stratum.shift);
-      }
       // From the last event time back: subjects enter the risk set by stop
-      // and (counting data) leave it by start. The leaving terms are the same
-      // numbers as were added, so compensated summation keeps S_t accurate
-      // to a few ulps even when most of what was added has left.
+      // and (counting data) leave it by start. Compensated summation keeps
+      // s_t accurate when most of what was added has left again.
       CompensatedSum sum;
+      double shift = -std::numeric_limits<double>::infinity();
       std::size_t stop_next = stratum.end, start_next = stratum.end;
       for (std::size_t t = stratum.end_time; t-- > stratum.first_time;) {
-        while (stop_next > times_[t].stop_position) sum.add(exp_eta_[by_stop_[--stop_next]]);
-        if (counting_)
-          while (start_next > times_[t].start_position) sum.add(-exp_eta_[by_start_[--start_next]]);
+        while (stop_next > times_[t].stop_position) {
+          const Eigen::Index i = by_stop_[--stop_next];
+          if (weights_[i] > 0.0 && eta[i] > shift) {
+            if (std::isfinite(shift)) sum.scale(std::exp(shift - eta[i]));
+            shift = eta[i];
+          }
+          if (weights_[i] > 0.0) sum.add(weights_[i] * std::exp(eta[i] - shift));
+        }
+        if (counting_) {
+          while (start_next > times_[t].start_position) {
+            const Eigen::Index i = by_start_[--start_next];
+            if (weights_[i] > 0.0) sum.add(-weights_[i] * std::exp(eta[i] - shift));
+          }
+        }
         risk_sum_[t] = sum.value();
+        risk_shift_[t] = shift;
       }
     }
   }
 
   // For each subject k of the stratum, sign * sum over the event times
-  // t <= time_k of D_t / S_t (and D_t / S_t^2), with the subjects in `order`
-  // sorted by `time`; sign +1 sets, -1 subtracts.
+  // t <= time_k of w_k e^eta_k D_t / S_t and (w_k e^eta_k)^2 D_t / S_t^2,
+  // with the subjects in `order` sorted by `time`; sign +1 sets, -1
+  // subtracts. The running sums are kept relative to e^(m_t) of the last
+  // time added, which can only fall as t grows, and k's factor
+  // e^(eta_k - m_t) <= 1 since k has stop >= t.
   void accumulate_over_times(const Stratum& stratum, const std::vector<Eigen::Index>& order,
-                             const Eigen::VectorXd& time, double sign) const {
-    double first = 0.0, second = 0.0;
+                             const Eigen::VectorXd& time, const Eigen::VectorXd& eta,
+                             double sign) const {
+    double first = 0.0, second = 0.0, shift = 0.0;
     std::size_t t = stratum.first_time;
     for (std::size_t k = stratum.begin; k < stratum.end; ++k) {
       const Eigen::Index i = order[k];
       while (t < stratum.end_time && times_[t].time <= time[i]) {
+        if (t > stratum.first_time) {
+          const double factor = std::exp(risk_shift_[t] - shift);
+          first *= factor;
+          second *= factor * factor;
+        }
+        shift = risk_shift_[t];
         const double inverse = 1.0 / risk_sum_[t];
         first += times_[t].death_weight * inverse;
         second += times_[t].death_weight * inverse * inverse;
         ++t;
       }
+      double own_first = 0.0, own_second = 0.0;
+      if (t > stratum.first_time && weights_[i] > 0.0) {
+        const double relative_risk = weights_[i] * std::exp(eta[i] - shift);
+        own_first = relative_risk * first;
+        own_second = relative_risk * relative_risk * second;
+      }
       if (sign > 0.0) {
-        cumulative_first_[i] = first;
-        cumulative_second_[i] = second;
+        cumulative_first_[i] = own_first;
+        cumulative_second_[i] = own_second;
       } else {
-        cumulative_first_[i] -= first;
-        cumulative_second_[i] -= second;
+        cumulative_first_[i] -= own_first;
+        cumulative_second_[i] -= own_second;
       }
     }
   }
@@ -227,6 +253,10 @@ class Cox {
       sum_ = t;
     }
     double value() const { return sum_ + compensation_; }
+    void scale(double factor) {
+      sum_ *= factor;
+      compensation_ *= factor;
+    }
 
    private:
     double sum_ = 0.0, compensation_ = 0.0;
@@ -239,8 +269,8 @@ class Cox {
   std::vector<EventTime> times_;
   std::vector<Stratum> strata_;
   // Workspace of each evaluation; an object serves one fit at a time.
-  mutable Eigen::VectorXd exp_eta_, cumulative_first_, cumulative_second_;
-  mutable std::vector<double> risk_sum_;
+  mutable Eigen::VectorXd cumulative_first_, cumulative_second_;
+  mutable std::vector<double> risk_sum_, risk_shift_;
 };
 
 }  // namespace glmsparse
