@@ -45,6 +45,26 @@
 #' divided by its weighted standard deviation for the fit and the
 #' coefficients are scaled back.
 #'
+#' For `family = "cox"` (proportional hazards) the first term is minus the
+#' weighted log partial likelihood divided by \eqn{\sum_i w_i},
+#' \deqn{-\frac{1}{\sum_i w_i} \sum_t \left( \sum_{i \in E_t} w_i \eta_i -
+#'   d_t \log \sum_{j \in R_t} w_j e^{\eta_j} \right),
+#'   \quad \eta_i = o_i + x_i^\top \beta,}
+#' summed over the distinct event times \eqn{t}, with \eqn{E_t} the
+#' observations with an event at \eqn{t}, \eqn{d_t = \sum_{i \in E_t} w_i}
+#' and \eqn{R_t} the risk set: the observations with time \eqn{\ge t}, or for
+#' counting-process data those with start \eqn{< t \le} stop. Tied event
+#' times share one risk set (Breslow's method, as glmnet). With strata
+#' (see [stratifySurv()]) risk sets are formed within each stratum and the
+#' strata's terms are summed. There is no intercept (`intercept` is ignored)
+#' and the ridge term is not divided by \eqn{s_y}. The deviance is
+#' \eqn{2 (\ell_{sat} - \ell)} with \eqn{\ell} the weighted log partial
+#' likelihood and \eqn{\ell_{sat} = -\sum_t d_t \log d_t}, as glmnet's
+#' `coxnet.deviance()`. The quadratic model of each proximal Newton step uses
+#' the diagonal of the Hessian, as glmnet does; the steps then converge
+#' linearly and are repeated until the objective still to be gained,
+#' extrapolated from the last steps, is below the tolerance.
+#'
 #' `x` is read in place: a dense matrix is not copied (unless it is stored as
 #' integers) and a `dgCMatrix` is never densified; centring and scaling are
 #' folded into the arithmetic. Columns that are constant get coefficient 0.
@@ -70,8 +90,12 @@
 #'   two classes, every one observed, or a matrix with a column per class of
 #'   indicators, counts or proportions, whose row totals then multiply the
 #'   weights. For `"mgaussian"` a numeric matrix with a column per response.
+#'   For `"cox"` a `survival::Surv` object of type `"right"` (time, status)
+#'   or `"counting"` (start, stop, status), times positive, status 0
+#'   (censored) or 1 (event), possibly with strata attached by
+#'   [stratifySurv()] (or `glmnet::stratifySurv()`).
 #' @param family Response type: `"gaussian"`, `"binomial"`, `"poisson"`,
-#'   `"multinomial"` or `"mgaussian"`.
+#'   `"multinomial"`, `"mgaussian"` or `"cox"`.
 #' @param weights Non-negative observation weights, default 1 each.
 #' @param offset Optional vector added to the linear predictor; for
 #'   `"multinomial"` and `"mgaussian"` a matrix with a column per class or
@@ -85,7 +109,8 @@
 #'   and returned, in decreasing order.
 #' @param standardize Whether to standardize the columns of `x` for the fit.
 #'   Coefficients are always returned on the original scale.
-#' @param intercept Whether to fit an intercept.
+#' @param intercept Whether to fit an intercept (ignored, and `FALSE`, for
+#'   `"cox"`).
 #' @param thresh Convergence threshold for coordinate descent. A lambda is
 #'   solved when a pass changes no coefficient by more than glmnet's
 #'   criterion (largest weighted squared change below `thresh` times the null
@@ -118,9 +143,9 @@
 #' @param ... Not used; reserved for future arguments.
 #'
 #' @return An object of class `c("gsgaussian", "glmsparse")` (or
-#'   `"gsbinomial"`, `"gspoisson"`, `"gsmultinomial"`, `"gsmgaussian"`
-#'   first, by family) with glmnet's fields: `a0` (intercepts), `beta` (a
-#'   `dgCMatrix`, one column per lambda), `df`, `dim`, `lambda`,
+#'   `"gsbinomial"`, `"gspoisson"`, `"gsmultinomial"`, `"gsmgaussian"`,
+#'   `"gscox"` first, by family) with glmnet's fields: `a0` (intercepts),
+#'   `beta` (a `dgCMatrix`, one column per lambda), `df`, `dim`, `lambda`,
 #'   `dev.ratio`, `nulldev`, `npasses`, `jerr`, `offset`, `call` and `nobs`;
 #'   plus `status`, a factor giving for each lambda whether coordinate
 #'   descent converged. Binomial and multinomial fits also carry
@@ -128,7 +153,8 @@
 #'   `dgCMatrix` per class or response, `a0` a matrix with a row per class,
 #'   `dfmat` the number of nonzero coefficients per class, and `df` the
 #'   number of variables nonzero in any class; multinomial fits carry
-#'   `grouped`.
+#'   `grouped`. Cox fits have `a0 = NULL` (no intercept), as glmnet's; their
+#'   `coef()` has no intercept row.
 #' @seealso [predict.glmsparse()], [plot.glmsparse()], [print.glmsparse()]
 #' @examples
 #' data(diabetes)
@@ -147,6 +173,18 @@
 #' multinomial <- glmsparse(diabetes$x, tertile, family = "multinomial",
 #'                          type.multinomial = "grouped")
 #' predict(multinomial, newx = diabetes$x[1:3, ], s = 0.01, type = "class")
+#'
+#' # Cox regression on simulated survival times.
+#' if (requireNamespace("survival", quietly = TRUE)) {
+#'   set.seed(2)
+#'   x <- matrix(rnorm(300 * 10), 300, 10)
+#'   event_time <- rexp(300, exp(x[, 1] - x[, 2]))
+#'   censoring_time <- rexp(300, 0.5)
+#'   y <- survival::Surv(pmin(event_time, censoring_time), as.numeric(event_time <= censoring_time))
+#'   cox <- glmsparse(x, y, family = "cox")
+#'   coef(cox, s = 0.05)
+#'   predict(cox, newx = x[1:3, ], s = 0.05, type = "response")  # relative risks
+#' }
 #' @export
 glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       alpha = 1, nlambda = 100,
@@ -183,6 +221,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
     if (is.null(classnames)) classnames <- paste0("y", seq_len(ncol(y)))
   } else if (family == "poisson") {
     y <- check_y_poisson(y, nobs)
+  } else if (family == "cox") {
+    y <- check_y_cox(y, nobs, weights)
   } else {
     y <- check_y_gaussian(y, nobs)
   }
@@ -192,6 +232,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   alpha <- check_number(alpha, "alpha", 0, 1)
   standardize <- check_flag(standardize, "standardize")
   intercept <- check_flag(intercept, "intercept")
+  if (family == "cox") intercept <- FALSE  # the partial likelihood has none
   lambda <- check_lambda(lambda)
   if (is.null(lambda)) {
     nlambda <- check_number(nlambda, "nlambda", 1, integer = TRUE)
@@ -225,6 +266,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   pmax = as.integer(min(pmax, .Machine$integer.max)),
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
                   support_solves = TRUE, n_threads = nthreads)
+  if (family == "cox") control <- utils::modifyList(control, cox_early_stop(control))
   progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
   update <- if (is.null(progress)) NULL else progress$update
   lambda_arg <- if (is.null(lambda)) numeric(0) else lambda
@@ -265,6 +307,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   fit$call <- this.call
   fit$nobs <- nobs
   if (!is.null(classnames) && family != "mgaussian") fit$classnames <- classnames
+  if (family == "cox") fit["a0"] <- list(NULL)
   class(fit) <- c(paste0("gs", family), "glmsparse")
   report_path_problems(fit, raw, pmax, dfmax)
   fit

@@ -10,8 +10,9 @@
 #' @param type `"link"` (linear predictor), `"response"` (the fitted mean:
 #'   the linear predictor for gaussian and mgaussian, the probability of the
 #'   second class for binomial, the class probabilities for multinomial, the
-#'   expected count for poisson), `"class"` (binomial and multinomial: the
-#'   most probable class), `"coefficients"` or `"nonzero"`
+#'   expected count for poisson, the relative risk \eqn{e^\eta} for cox),
+#'   `"class"` (binomial and multinomial: the most probable class),
+#'   `"coefficients"` or `"nonzero"`
 #'   (indices of the nonzero coefficients at each `s`).
 #' @param exact Not supported: solutions are always interpolated.
 #' @param newoffset Offset for `newx` (a matrix for the multi-response
@@ -21,6 +22,7 @@
 #'   For the multi-response families, `"link"` and `"response"` give an
 #'   array (observation x class x `s`), `"class"` a matrix of class labels,
 #'   and `"coefficients"` and `"nonzero"` a list with an element per class.
+#'   Coefficients of a cox fit have no intercept row, as glmnet's.
 #' @examples
 #' data(diabetes)
 #' fit <- glmsparse(diabetes$x, diabetes$y)
@@ -100,11 +102,15 @@ coef.glmsparse <- function(object, s = NULL, exact = FALSE, ...) {
   predict(object, s = s, type = "coefficients", exact = exact, ...)
 }
 
-# Coefficients (intercept first) at lambda values s, as a dgCMatrix, from a
-# path's intercepts a0 and coefficients beta.
+# Coefficients (intercept first, unless the model has none, as for cox) at
+# lambda values s, as a dgCMatrix, from a path's intercepts a0 (NULL for
+# none) and coefficients beta.
 interpolated_coefficients <- function(a0, beta, lambda, s) {
-  path <- methods::rbind2(Matrix::Matrix(unname(a0), nrow = 1, sparse = TRUE), beta)
-  rownames(path) <- c("(Intercept)", rownames(beta))
+  path <- beta
+  if (!is.null(a0)) {
+    path <- methods::rbind2(Matrix::Matrix(unname(a0), nrow = 1, sparse = TRUE), beta)
+    rownames(path) <- c("(Intercept)", rownames(beta))
+  }
   if (is.null(s)) return(path)
   if (!is.numeric(s) || length(s) < 1L || any(!is.finite(s)) || any(s < 0)) {
     stop("`s` must be a numeric vector of non-negative lambda values.", call. = FALSE)

@@ -161,7 +161,7 @@ check_exclude <- function(exclude, nvars) {
 
 check_family <- function(family) {
   if (!is.character(family) || length(family) != 1L) stop("`family` must be a single string.", call. = FALSE)
-  supported <- c("gaussian", "binomial", "poisson", "multinomial", "mgaussian")
+  supported <- c("gaussian", "binomial", "poisson", "multinomial", "mgaussian", "cox")
   if (!family %in% supported) {
     stop(sprintf("`family` must be one of %s; got \"%s\".", paste0("\"", supported, "\"", collapse = ", "), family), call. = FALSE)
   }

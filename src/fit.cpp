@@ -28,6 +28,23 @@ Eigen::MatrixXd to_matrix(const Rcpp::NumericMatrix& m) {
   return Eigen::Map<const Eigen::MatrixXd>(m.begin(), m.nrow(), m.ncol());
 }
 
+// For family "cox", y is the survival matrix, columns (time, status) or
+// (start, stop, status), with integer stratum codes in attribute "strata".
+glmsparse::SurvivalData survival_data(const Rcpp::NumericVector& y) {
+  const Rcpp::IntegerVector dim = y.attr("dim");
+  const Eigen::Index n = dim[0];
+  const Eigen::Map<const Eigen::MatrixXd> columns(y.begin(), n, dim[1]);
+  glmsparse::SurvivalData survival;
+  if (dim[1] == 3) survival.start = columns.col(0);
+  survival.stop = columns.col(dim[1] - 2);
+  survival.status = columns.col(dim[1] - 1);
+  if (y.hasAttribute("strata")) {
+    const Rcpp::IntegerVector strata = y.attr("strata");
+    survival.strata.assign(strata.begin(), strata.end());
+  }
+  return survival;
+}
+
 glmsparse::FitOptions to_options(const Rcpp::List& control) {
   glmsparse::FitOptions options;
   options.alpha = Rcpp::as<double>(control["alpha"]);
@@ -42,6 +59,8 @@ glmsparse::FitOptions to_options(const Rcpp::List& control) {
   options.min_dev_ratio_change = Rcpp::as<double>(control["fdev"]);
   options.max_dev_ratio = Rcpp::as<double>(control["devmax"]);
   options.min_lambdas_before_stop = Rcpp::as<int>(control["mnlam"]);
+  if (control.containsElementNamed("dev_ratio_lag"))
+    options.dev_ratio_change_lag = Rcpp::as<int>(control["dev_ratio_lag"]);
   options.use_gram = Rcpp::as<int>(control["use_gram"]);
   options.support_solves = Rcpp::as<bool>(control["support_solves"]);
   options.n_threads = Rcpp::as<int>(control["n_threads"]);
@@ -118,7 +137,11 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
                         Rcpp::NumericVector lambda, int nlambda, double lambda_min_ratio,
                         Rcpp::List control, Rcpp::Nullable<Rcpp::Function> progress) {
   glmsparse::ProblemData data;
-  data.y = to_vector(y);
+  glmsparse::SurvivalData survival;
+  if (family == "cox")
+    survival = survival_data(y);
+  else
+    data.y = to_vector(y);
   data.weights = to_vector(weights);
   data.offset = to_vector(offset);
   data.penalty_factor = to_vector(penalty_factor);
@@ -133,6 +156,8 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
       return glmsparse::fit_glm_path<glmsparse::Binomial>(design, data, options, grid, monitor);
     if (family == "poisson")
       return glmsparse::fit_glm_path<glmsparse::Poisson>(design, data, options, grid, monitor);
+    if (family == "cox")
+      return glmsparse::fit_cox_path(design, data, survival, options, grid, monitor);
     return glmsparse::fit_gaussian_path(design, data, options, grid, monitor);
   }));
 }

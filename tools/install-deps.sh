@@ -4,9 +4,9 @@
 set -euo pipefail
 
 debian_packages=(r-cran-rcpp r-cran-rcppeigen r-cran-rcppparallel r-cran-matrix
-                 r-cran-glmnet r-cran-testthat r-cran-knitr r-cran-rmarkdown
+                 r-cran-glmnet r-cran-survival r-cran-testthat r-cran-knitr r-cran-rmarkdown
                  r-cran-bench catch2 pandoc qpdf)
-r_packages=(Rcpp RcppEigen RcppParallel Matrix glmnet testthat knitr rmarkdown bench)
+r_packages=(Rcpp RcppEigen RcppParallel Matrix glmnet survival testthat knitr rmarkdown bench)
 
 missing_r=$(Rscript -e 'p <- commandArgs(TRUE); cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])' "${r_packages[@]}")
 need_apt=0

@@ -63,7 +63,7 @@ test_that("alpha, lambda, nlambda, lambda.min.ratio, thresh and maxit are range-
   expect_error(glmsparse(x, y, standardize = NA), "`standardize` must be TRUE or FALSE.", fixed = TRUE)
   expect_error(glmsparse(x, y, intercept = "yes"), "`intercept` must be TRUE or FALSE.", fixed = TRUE)
   expect_error(glmsparse(x, y, family = "gamma"),
-               "`family` must be one of \"gaussian\", \"binomial\", \"poisson\", \"multinomial\", \"mgaussian\"; got \"gamma\".", fixed = TRUE)
+               "`family` must be one of \"gaussian\", \"binomial\", \"poisson\", \"multinomial\", \"mgaussian\", \"cox\"; got \"gamma\".", fixed = TRUE)
 })
 
 test_that("methods reject bad newx, s and type", {
@@ -161,4 +161,51 @@ test_that("multinomial and mgaussian responses and offsets are checked, naming y
   expect_error(predict(fit, x, newoffset = rep(0, 10)),
                "`offset` for family \"mgaussian\" must be a numeric matrix with 10 rows and 2 columns",
                fixed = TRUE)
+})
+
+test_that("cox responses are checked, naming y and the family", {
+  skip_if_not_installed("survival")
+  time <- c(1.5, 2, 3.5, 4, 5, 6.5, 7, 8, 9, 10)
+  status <- c(1, 0, 1, 1, 0, 1, 0, 1, 1, 0)
+  y_cox <- survival::Surv(time, status)
+  expect_error(glmsparse(x, cbind(time = time, status = status), family = "cox"),
+               "`y` must be a survival::Surv object for family \"cox\", e.g. Surv(time, status).", fixed = TRUE)
+  expect_error(glmsparse(x, time, family = "cox"), "`y` must be a survival::Surv object", fixed = TRUE)
+  expect_error(glmsparse(x, survival::Surv(time, time + 1, type = "interval2"), family = "cox"),
+               "`y` for family \"cox\" must be a Surv object of type \"right\" or \"counting\"; got \"interval\".",
+               fixed = TRUE)
+  expect_error(glmsparse(x, y_cox[1:9], family = "cox"),
+               "`y` for family \"cox\" has 9 rows but `x` has 10 rows.", fixed = TRUE)
+  expect_error(glmsparse(x, survival::Surv(replace(time, 3, NA), status), family = "cox"),
+               "`y` for family \"cox\" must not contain NA, NaN or Inf values.", fixed = TRUE)
+  expect_error(glmsparse(x, survival::Surv(replace(time, 3, 0), status), family = "cox"),
+               "`y` for family \"cox\" must have positive times.", fixed = TRUE)
+  expect_error(glmsparse(x, survival::Surv(replace(time, 3, -1), status), family = "cox"),
+               "`y` for family \"cox\" must have positive times.", fixed = TRUE)
+  bad_status <- y_cox
+  bad_status[2, "status"] <- 3
+  expect_s3_class(bad_status, "Surv")
+  expect_error(glmsparse(x, bad_status, family = "cox"),
+               "`y` for family \"cox\" must have status 0 (censored) or 1 (event).", fixed = TRUE)
+  expect_error(glmsparse(x, survival::Surv(time, rep(0, 10)), family = "cox"),
+               "`y` for family \"cox\" has no events (with positive weight): there is nothing to fit.", fixed = TRUE)
+  expect_error(glmsparse(x, y_cox, family = "cox", weights = 1 - status),
+               "`y` for family \"cox\" has no events (with positive weight)", fixed = TRUE)
+  start <- time - 1
+  # Surv() itself turns start >= stop into NA; such a row can only be made by hand.
+  y_counting <- survival::Surv(start, time, status)
+  y_counting[4, "start"] <- time[4]
+  expect_error(glmsparse(x, y_counting, family = "cox"),
+               "`y` for family \"cox\" must have start < stop in every row.", fixed = TRUE)
+  expect_error(glmsparse(x, survival::Surv(start - 5, replace(time, 4, 0), status), family = "cox"),
+               "`y` for family \"cox\" must have positive stop times.", fixed = TRUE)
+  bad_strata <- y_cox
+  attr(bad_strata, "strata") <- rep(1:2, length.out = 9)
+  expect_error(glmsparse(x, bad_strata, family = "cox"),
+               "`y` for family \"cox\" has a \"strata\" attribute of length 9; it needs one value per row (10).",
+               fixed = TRUE)
+  expect_error(stratifySurv(y_cox, rep(1:2, length.out = 9)),
+               "`strata` has length 9 but `y` has 10 observations.", fixed = TRUE)
+  expect_error(stratifySurv(y_cox, replace(rep(1:2, 5), 3, NA)), "`strata` must not contain NA values.", fixed = TRUE)
+  expect_error(stratifySurv(time, rep(1, 10)), "`y` must be a survival::Surv object.", fixed = TRUE)
 })

@@ -5,17 +5,26 @@
 //
 // (minus the log-likelihood up to a constant), so dl/deta = mu - y and
 // d2l/deta2 = b''(eta), the IRLS weight. Each family gives these
-// per-observation functions; the path driver (glm_path.hpp) does the rest.
+// per-observation functions; SeparableDatafit turns them into the datafit
+// object that the GLM path (glm_path.hpp) talks to.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+
+#include <Eigen/Dense>
+
+#include "path_driver.hpp"
 
 namespace glmsparse {
 
 // y in [0, 1] (a proportion; 0/1 for a single trial), logit link.
 struct Binomial {
   static constexpr const char* name = "binomial";
+  // glmnet stops a default binomial path once the deviance ratio gains
+  // less than fdev outright.
+  static constexpr StallRule stall_rule = StallRule::absolute;
 
   static double mean(double eta) {
     // Both branches avoid overflow in exp.
@@ -49,12 +58,92 @@ struct Binomial {
 // Counts y >= 0, log link.
 struct Poisson {
   static constexpr const char* name = "poisson";
+  static constexpr StallRule stall_rule = StallRule::relative_to_explained;
 
   static double mean(double eta) { return std::exp(eta); }
   static double curvature(double mu) { return mu; }
   static double loss(double y, double eta) { return std::exp(eta) - y * eta; }
   static double saturated_loss(double y) { return y > 0.0 ? y - y * std::log(y) : 0.0; }
   static double link(double mu) { return std::log(mu); }
+};
+
+// The datafit of a loss that is a sum over observations, L(eta) =
+// sum_i w_i l(y_i, eta_i), from a family's per-observation functions. What
+// the GLM path asks of any datafit:
+//   loss(eta), the loss at the linear predictor eta;
+//   quadratic_model(eta, v, v o r): the IRLS weights v (the diagonal of the
+//     Hessian in eta) and the weighted residual v o r (minus the gradient);
+//   saturated_loss(), the loss of the saturated model (the deviance is
+//     2 sum(w) (loss - saturated loss) on the caller's weight scale);
+//   null_intercept(offset), the intercept of the model with the offset only;
+//   stall_rule: when glmnet deems the deviance ratio of a default path stalled;
+//   shift_invariant: whether L(eta + c) = L(eta) for every constant c;
+//   exact_curvature: whether the IRLS weights are the whole Hessian.
+template <class Family>
+class SeparableDatafit {
+ public:
+  static constexpr const char* name = Family::name;
+  static constexpr StallRule stall_rule = Family::stall_rule;
+  static constexpr bool shift_invariant = false;
+  // The IRLS weights are the whole Hessian: Newton steps converge quadratically.
+  static constexpr bool exact_curvature = true;
+
+  // `weights` as given by the caller; they are normalised here.
+  SeparableDatafit(const Eigen::VectorXd& y, const Eigen::VectorXd& weights)
+      : y_(y), weights_(weights / weights.sum()) {
+    saturated_loss_ = 0.0;
+    for (Eigen::Index i = 0; i < y_.size(); ++i)
+      saturated_loss_ += weights_[i] * Family::saturated_loss(y_[i]);
+  }
+
+  double loss(const Eigen::VectorXd& eta) const {
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < eta.size(); ++i)
+      if (weights_[i] > 0.0) total += weights_[i] * Family::loss(y_[i], eta[i]);
+    return total;
+  }
+
+  void quadratic_model(const Eigen::VectorXd& eta, Eigen::VectorXd& irls_weights,
+                       Eigen::VectorXd& weighted_residual) const {
+    const Eigen::Index n = eta.size();
+    irls_weights.resize(n);
+    weighted_residual.resize(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double mu = Family::mean(eta[i]);
+      irls_weights[i] = weights_[i] * Family::curvature(mu);
+      weighted_residual[i] = weights_[i] * (y_[i] - mu);
+    }
+  }
+
+  double saturated_loss() const { return saturated_loss_; }
+
+  // 1-D Newton on sum_i w_i (y_i - mu_i) = 0, from the link of the weighted mean.
+  double null_intercept(const Eigen::VectorXd& offset) const {
+    const Eigen::Index n = offset.size();
+    double y_mean = weights_.dot(y_);
+    y_mean = std::max(y_mean, 1e-10);
+    if (std::is_same<Family, Binomial>::value) y_mean = std::min(y_mean, 1.0 - 1e-10);
+    double b0 = Family::link(y_mean);
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      double score = 0.0, information = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double mu = Family::mean(offset[i] + b0);
+        score += weights_[i] * (y_[i] - mu);
+        information += weights_[i] * Family::curvature(mu);
+      }
+      if (!(information > 0.0)) break;
+      const double step = score / information;
+      b0 += step;
+      if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(b0))) break;
+    }
+    if (!std::isfinite(b0)) b0 = Family::link(y_mean);
+    return b0;
+  }
+
+ private:
+  Eigen::VectorXd y_;
+  Eigen::VectorXd weights_;  // normalised to sum to 1
+  double saturated_loss_ = 0.0;
 };
 
 }  // namespace glmsparse

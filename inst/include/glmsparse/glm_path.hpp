@@ -1,4 +1,6 @@
-// The regularization path of a generalized linear model (binomial, poisson):
+// The regularization path of a generalized linear model (binomial, poisson)
+// or of any datafit with the interface of SeparableDatafit (datafit_glm.hpp),
+// such as Cox's partial likelihood (datafit_cox.hpp):
 // at each lambda, proximal Newton (IRLS) steps, each minimising a weighted
 // least-squares model of the loss plus the penalty by the same coordinate
 // descent as the Gaussian path, with a backtracking line search on the true
@@ -8,17 +10,20 @@
 // The linear predictor is kept on the raw scale,
 //   eta_i = o_i + b0 + sum_j beta_j x_ij / s_j,
 // with beta on the standardized scale; b0 absorbs every centring term.
+// A shift-invariant datafit (Cox) has no intercept: b0 then only carries
+// constant shifts of eta, which change nothing, and is reported as 0.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "coordinate_descent.hpp"
+#include "datafit_cox.hpp"
 #include "datafit_glm.hpp"
 #include "irls_updates.hpp"
 #include "monitor.hpp"
@@ -33,13 +38,14 @@ namespace glmsparse {
 template <class Design, class Datafit>
 class GlmPath {
  public:
-  GlmPath(Design& x, const ProblemData& data, const FitOptions& options, Monitor& monitor)
-      : x_(x), data_(data), options_(options), monitor_(monitor),
+  GlmPath(Design& x, const ProblemData& data, Datafit datafit, const FitOptions& options,
+          Monitor& monitor)
+      : x_(x), data_(data), options_(options), monitor_(monitor), datafit_(std::move(datafit)),
         weight_total_(data.weights.sum()),
         weights_(data.weights / weight_total_),
         columns_(summarize_columns(x, weights_, options.intercept, options.standardize)),
         penalty_(make_penalty()),
-        updates_(x, options.intercept),
+        updates_(x, options.intercept || Datafit::shift_invariant),
         state_(x.cols()) {
     x_.standardization().set(columns_.center, columns_.scale);
     for (Eigen::Index j = 0; j < x.cols(); ++j)
@@ -48,17 +54,17 @@ class GlmPath {
 
   PathResult run(const LambdaGrid& grid) {
     const Eigen::Index p = x_.cols();
-    const Eigen::Index n = x_.rows();
     PathResult result;
 
     // The null model: intercept (if any) and offset only.
     eta_ = data_.offset;
     intercept_ = 0.0;
-    if (options_.intercept) fit_null_intercept();
+    if (options_.intercept) {
+      intercept_ = datafit_.null_intercept(data_.offset);
+      eta_ = data_.offset.array() + intercept_;
+    }
     null_loss_ = loss();
-    saturated_loss_ = 0.0;
-    for (Eigen::Index i = 0; i < n; ++i)
-      saturated_loss_ += weights_[i] * Datafit::saturated_loss(data_.y[i]);
+    saturated_loss_ = datafit_.saturated_loss();
     result.null_deviance = deviance(null_loss_);
     set_point();
     null_model_rss_ = updates_.residual_sum_of_squares();
@@ -87,7 +93,7 @@ class GlmPath {
         [&](std::size_t k, const SolveOutcome& outcome) {
           return record(result, lambdas[k], outcome);
         },
-        [this]() { return static_cast<int>(state_.active_set.size()); });
+        [this]() { return static_cast<int>(state_.active_set.size()); }, Datafit::stall_rule);
     return result;
   }
 
@@ -110,13 +116,7 @@ class GlmPath {
     return all;
   }
 
-  // sum_i w_i l(y_i, eta_i).
-  double loss() const {
-    double total = 0.0;
-    for (Eigen::Index i = 0; i < eta_.size(); ++i)
-      if (weights_[i] > 0.0) total += weights_[i] * Datafit::loss(data_.y[i], eta_[i]);
-    return total;
-  }
+  double loss() const { return datafit_.loss(eta_); }
 
   double objective(double lambda) const { return loss() + lambda * state_.penalty_total; }
 
@@ -125,41 +125,10 @@ class GlmPath {
     return 2.0 * weight_total_ * std::max(loss_value - saturated_loss_, 0.0);
   }
 
-  // The intercept of the model with the offset only: 1-D Newton on
-  // sum_i w_i (y_i - mu_i) = 0, from the link of the weighted mean.
-  void fit_null_intercept() {
-    const Eigen::Index n = eta_.size();
-    double y_mean = weights_.dot(data_.y);
-    y_mean = std::max(y_mean, 1e-10);
-    if (std::is_same<Datafit, Binomial>::value) y_mean = std::min(y_mean, 1.0 - 1e-10);
-    double b0 = Datafit::link(y_mean);
-    for (int iteration = 0; iteration < 100; ++iteration) {
-      double score = 0.0, information = 0.0;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const double mu = Datafit::mean(data_.offset[i] + b0);
-        score += weights_[i] * (data_.y[i] - mu);
-        information += weights_[i] * Datafit::curvature(mu);
-      }
-      if (!(information > 0.0)) break;
-      const double step = score / information;
-      b0 += step;
-      if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(b0))) break;
-    }
-    if (!std::isfinite(b0)) b0 = Datafit::link(y_mean);
-    intercept_ = b0;
-    eta_ = data_.offset.array() + b0;
-  }
-
   // The quadratic model at the current eta.
   void set_point() {
-    const Eigen::Index n = eta_.size();
-    Eigen::VectorXd irls_weights(n), weighted_residual(n);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double mu = Datafit::mean(eta_[i]);
-      irls_weights[i] = weights_[i] * Datafit::curvature(mu);
-      weighted_residual[i] = weights_[i] * (data_.y[i] - mu);
-    }
-    updates_.set_point(irls_weights, weighted_residual);
+    datafit_.quadratic_model(eta_, irls_weights_, weighted_residual_);
+    updates_.set_point(irls_weights_, weighted_residual_);
   }
 
   // Exact gradients (of the loss, minus) at the current point, in parallel.
@@ -229,7 +198,9 @@ class GlmPath {
     SolveOutcome total;
     double current = objective(lambda);
     std::vector<double> start_values(working_set.size());
-    for (int step = 0; step < max_newton_steps; ++step) {
+    double previous_decrease = 0.0;
+    const int max_steps = Datafit::exact_curvature ? max_newton_steps : max_majorization_steps;
+    for (int step = 0; step < max_steps; ++step) {
       // The model at the current point (set_point() was called for it).
       for (Eigen::Index j : working_set) state_.curvature[j] = updates_.curvature(j);
       state_.rss = updates_.residual_sum_of_squares();
@@ -279,8 +250,18 @@ class GlmPath {
         total.status = inner.status;
         return total;
       }
-      if (decrease <= options_.thresh * newton_tolerance_factor * std::max(std::abs(current), 1e-300))
-        return total;
+      const double tolerance_here =
+          options_.thresh * newton_tolerance_factor * std::max(std::abs(current), 1e-300);
+      if (Datafit::exact_curvature) {
+        if (decrease <= tolerance_here) return total;
+      } else if (decrease <= tolerance_here && step > 0) {
+        // With the diagonal of the Hessian the steps converge only linearly,
+        // at a rate estimated from the last two decreases; what remains to be
+        // gained is about decrease * rate / (1 - rate).
+        const double rate = std::min(decrease / std::max(previous_decrease, 1e-300), 0.999);
+        if (decrease * rate / (1.0 - rate) <= tolerance_here) return total;
+      }
+      previous_decrease = decrease;
     }
     total.status = LambdaStatus::max_passes_reached;
     return total;
@@ -313,7 +294,7 @@ class GlmPath {
 
   // Appends the current solution on the original scale; returns its deviance ratio.
   double record(PathResult& result, double lambda, const SolveOutcome& outcome) {
-    double intercept = intercept_;
+    const double intercept = Datafit::shift_invariant ? 0.0 : intercept_;
     int df = 0;
     std::vector<Eigen::Index> nonzero;
     for (Eigen::Index j : state_.active_set)
@@ -338,6 +319,9 @@ class GlmPath {
   }
 
   static constexpr int max_newton_steps = 100;
+  // Steps with an inexact curvature (the diagonal of a non-diagonal Hessian)
+  // majorize rather than approximate the loss and may need many more.
+  static constexpr int max_majorization_steps = 10000;
   static constexpr int max_halvings = 30;
   // Newton steps stop once a step gains less than thresh times this times
   // the objective: they converge quadratically, so the next would gain far less.
@@ -347,6 +331,7 @@ class GlmPath {
   const ProblemData& data_;
   const FitOptions& options_;
   Monitor& monitor_;
+  Datafit datafit_;
   double weight_total_;
   Eigen::VectorXd weights_;  // normalised to sum to 1
   ColumnSummary columns_;
@@ -361,12 +346,23 @@ class GlmPath {
   double null_model_rss_ = 0.0;
   double tolerance_ = 0.0;
   std::vector<double> full_step_;
+  Eigen::VectorXd irls_weights_, weighted_residual_;
 };
 
-template <class Datafit, class Design>
+// The path of a GLM family of datafit_glm.hpp (Binomial, Poisson).
+template <class Family, class Design>
 PathResult fit_glm_path(Design& x, const ProblemData& data, const FitOptions& options,
                         const LambdaGrid& grid, Monitor& monitor) {
-  return GlmPath<Design, Datafit>(x, data, options, monitor).run(grid);
+  return GlmPath<Design, SeparableDatafit<Family>>(
+             x, data, SeparableDatafit<Family>(data.y, data.weights), options, monitor)
+      .run(grid);
+}
+
+// The path of the Cox model; data.y is not used, the response is `survival`.
+template <class Design>
+PathResult fit_cox_path(Design& x, const ProblemData& data, const SurvivalData& survival,
+                        const FitOptions& options, const LambdaGrid& grid, Monitor& monitor) {
+  return GlmPath<Design, Cox>(x, data, Cox(survival, data.weights), options, monitor).run(grid);
 }
 
 }  // namespace glmsparse

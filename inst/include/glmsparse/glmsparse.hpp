@@ -3,6 +3,7 @@
 
 #include "block_coordinate_descent.hpp"
 #include "coordinate_descent.hpp"
+#include "datafit_cox.hpp"
 #include "datafit_gaussian.hpp"
 #include "datafit_glm.hpp"
 #include "datafit_multi.hpp"

@@ -25,6 +25,9 @@ struct FitOptions {
   double min_dev_ratio_change = 1e-5;
   double max_dev_ratio = 0.999;
   int min_lambdas_before_stop = 5;
+  // The change in deviance ratio is measured from this many lambdas back
+  // (glmnet: 1, and min_lambdas_before_stop - 1 for cox).
+  int dev_ratio_change_lag = 1;
   // Use covariance (Gram) updates: 1 yes, 0 no, -1 choose automatically.
   int use_gram = -1;
   // Exact solves on a settled support when coordinate descent is slow.

@@ -47,9 +47,10 @@ inline std::vector<double> default_lambda_grid(double lambda_max, const LambdaGr
 // the one at which dfmax is, and on a default grid once the deviance ratio
 // nearly reaches 1 or stalls, by the family's rule for stalling.
 // When the deviance ratio counts as stalled, family by family as in glmnet:
-// its gain at a lambda is below min_dev_ratio_change times the ratio
-// (gaussian, poisson), times the unexplained fraction (mgaussian), or
-// outright (binomial, multinomial).
+// its gain since dev_ratio_change_lag lambdas back (1; mnlam - 1 for cox)
+// is below min_dev_ratio_change times the ratio (gaussian, poisson, cox),
+// times the unexplained fraction (mgaussian), or outright (binomial,
+// multinomial).
 enum class StallRule { relative_to_explained, relative_to_unexplained, absolute };
 
 inline bool deviance_stalled(StallRule rule, double gain, double dev_ratio, double threshold) {
@@ -68,7 +69,7 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
                StallRule stall_rule = StallRule::relative_to_explained) {
   if (lambdas.empty()) return;
   double previous_lambda = lambdas.front();
-  double previous_dev_ratio = 0.0;
+  std::vector<double> dev_ratios;
   for (std::size_t k = 0; k < lambdas.size(); ++k) {
     const double lambda = lambdas[k];
     SolveOutcome outcome;
@@ -89,9 +90,12 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
       result.stop = PathStop::dfmax_reached;
       return;
     }
+    const std::size_t lag = static_cast<std::size_t>(std::max(options.dev_ratio_change_lag, 1));
+    const double earlier_dev_ratio = k >= lag ? dev_ratios[k - lag] : 0.0;
+    dev_ratios.push_back(dev_ratio);
     if (default_grid && options.early_stop &&
         static_cast<int>(k) + 1 >= options.min_lambdas_before_stop) {
-      if (deviance_stalled(stall_rule, dev_ratio - previous_dev_ratio, dev_ratio,
+      if (deviance_stalled(stall_rule, dev_ratio - earlier_dev_ratio, dev_ratio,
                            options.min_dev_ratio_change)) {
         result.stop = PathStop::deviance_flat;
         return;
@@ -101,7 +105,6 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
         return;
       }
     }
-    previous_dev_ratio = dev_ratio;
   }
 }
 
