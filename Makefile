@@ -30,7 +30,7 @@ check: cpp-test test
 	@echo "make check: all parts passed"
 
 bench: install
-	for family in gaussian binomial poisson multinomial; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
+	for family in gaussian binomial poisson multinomial cox; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
 
 # Regenerates man/ and NAMESPACE from the roxygen comments.
 docs:

@@ -1,6 +1,6 @@
 # Lasso paths, glmsparse against glmnet: time, peak memory and distance to
 # the optimum. Run from the repository root:
-#   Rscript bench/paths.R [--family=gaussian|binomial|poisson|multinomial] [--quick]
+#   Rscript bench/paths.R [--family=gaussian|binomial|poisson|multinomial|cox] [--quick]
 # --quick divides n and p by 10 (a smoke run). The protocol is described in
 # bench/README.md; results go to bench/results/<family>.md.
 
@@ -21,7 +21,7 @@ alpha <- 1
 results_path <- file.path("bench", "results", paste0(family, ".md"))
 
 all_cases <- data.frame(
-  case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse", "dense_5_classes"),
+  case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse", "dense_medium"),
   n = c(10000, 1000, 500, 20000, 5000),
   p = c(1000, 10000, 50000, 50000, 1000),
   sparse = c(FALSE, FALSE, FALSE, TRUE, FALSE)
@@ -30,8 +30,9 @@ case_names <- switch(family,
   gaussian = all_cases$case,
   binomial = c("dense_tall", "dense_very_wide", "sparse"),
   poisson = "dense_tall",
-  multinomial = "dense_5_classes",
-  stop("--family must be gaussian, binomial, poisson or multinomial"))
+  multinomial = "dense_medium",
+  cox = "dense_medium",
+  stop("--family must be gaussian, binomial, poisson, multinomial or cox"))
 cases <- all_cases[all_cases$case %in% case_names, ]
 cases$n <- cases$n / scale_down
 cases$p <- cases$p / scale_down
@@ -44,6 +45,9 @@ cases$p <- cases$p / scale_down
 # poisson to standard deviation 0.5 and y ~ Poisson(exp(1 + signal)). For
 # multinomial each of 5 classes has its own 20 coefficients, each class's
 # signal is scaled to standard deviation 1 and y is drawn from the softmax.
+# For cox the signal is scaled to standard deviation 0.5, event times are
+# exponential with rate exp(signal) and censoring times exponential with
+# rate 0.5 times the mean event rate (about a third censored).
 n_classes <- 5L
 simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
   set.seed(seed)
@@ -70,7 +74,13 @@ simulate <- function(n, p, sparse, seed, n_nonzero = 20, snr = 3, rho = 0.5) {
   y <- switch(family,
     gaussian = signal + stats::rnorm(n, sd = sqrt(stats::var(signal) / snr)),
     binomial = stats::rbinom(n, 1, stats::plogis(2 * signal / stats::sd(signal))),
-    poisson = stats::rpois(n, exp(1 + 0.5 * signal / stats::sd(signal))))
+    poisson = stats::rpois(n, exp(1 + 0.5 * signal / stats::sd(signal))),
+    cox = {
+      rate <- exp(0.5 * signal / stats::sd(signal))
+      event_time <- stats::rexp(n, rate)
+      censoring_time <- stats::rexp(n, 0.5 * mean(rate))
+      survival::Surv(pmin(event_time, censoring_time), as.numeric(event_time <= censoring_time))
+    })
   list(x = x, y = y)
 }
 
@@ -145,7 +155,8 @@ column_sd <- function(x) {
 # weights, intercept, standardize = TRUE):
 #   loss + lambda sum_j (alpha |beta_j| s_j + (1 - alpha) / 2 beta_j^2 s_j^2 / s_y)
 # with loss 0.5 mean((y - eta)^2) for gaussian, mean(log(1 + e^eta) - y eta)
-# for binomial, mean(e^eta - y eta) for poisson; s_j and s_y are standard
+# for binomial, mean(e^eta - y eta) for poisson, the Breslow deviance over
+# 2n for cox (no intercept); s_j and s_y are standard
 # deviations with divisor n, and s_y = 1 except for gaussian. Only the
 # columns of x that are ever nonzero on the path enter the products.
 objective_path <- function(fit, x, y) {
@@ -157,9 +168,13 @@ objective_path <- function(fit, x, y) {
     switch(family,
       gaussian = 0.5 * colMeans((y - eta)^2),
       binomial = colMeans(pmax(eta, 0) + log1p(exp(-abs(eta))) - y * eta),
-      poisson = colMeans(exp(eta) - y * eta))
+      poisson = colMeans(exp(eta) - y * eta),
+      # glmnet's own Breslow deviance, 2 (saturated - fitted log partial likelihood).
+      cox = apply(eta, 2, function(column) glmnet::coxnet.deviance(pred = column, y = y)) / (2 * nrow(x)))
   }
-  intercepts <- matrix(fit$a0, length(y), length(fit$a0), byrow = TRUE)
+  # Cox models have no intercept (a0 is NULL).
+  a0 <- if (is.null(fit$a0)) rep(0, length(fit$lambda)) else fit$a0
+  intercepts <- matrix(a0, nrow(x), length(a0), byrow = TRUE)
   if (length(active) == 0L) return(loss(intercepts))
   x_active <- x[, active, drop = FALSE]
   beta_active <- as.matrix(beta[active, , drop = FALSE])
