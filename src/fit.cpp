@@ -45,6 +45,20 @@ glmsparse::SurvivalData survival_data(const Rcpp::NumericVector& y) {
   return survival;
 }
 
+// The fields every family's problem data shares.
+template <class Data>
+void set_weights_and_penalty(Data& data, const Rcpp::NumericVector& weights,
+                             const Rcpp::NumericVector& penalty_factor,
+                             const Rcpp::NumericVector& lower_limit,
+                             const Rcpp::NumericVector& upper_limit,
+                             const Rcpp::LogicalVector& excluded) {
+  data.weights = to_vector(weights);
+  data.penalty_factor = to_vector(penalty_factor);
+  data.lower_limit = to_vector(lower_limit);
+  data.upper_limit = to_vector(upper_limit);
+  data.excluded.assign(excluded.begin(), excluded.end());
+}
+
 glmsparse::FitOptions to_options(const Rcpp::List& control) {
   glmsparse::FitOptions options;
   options.alpha = Rcpp::as<double>(control["alpha"]);
@@ -142,12 +156,8 @@ Rcpp::List fit_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
     survival = survival_data(y);
   else
     data.y = to_vector(y);
-  data.weights = to_vector(weights);
   data.offset = to_vector(offset);
-  data.penalty_factor = to_vector(penalty_factor);
-  data.lower_limit = to_vector(lower_limit);
-  data.upper_limit = to_vector(upper_limit);
-  data.excluded.assign(excluded.begin(), excluded.end());
+  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
   const glmsparse::FitOptions options = to_options(control);
   const glmsparse::LambdaGrid grid = to_grid(lambda, nlambda, lambda_min_ratio);
   RMonitor monitor(progress);
@@ -173,12 +183,8 @@ Rcpp::List fit_multi_path_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y,
                               Rcpp::Nullable<Rcpp::Function> progress) {
   glmsparse::MultiProblemData data;
   data.y = to_matrix(y);
-  data.weights = to_vector(weights);
   data.offset = to_matrix(offset);
-  data.penalty_factor = to_vector(penalty_factor);
-  data.lower_limit = to_vector(lower_limit);
-  data.upper_limit = to_vector(upper_limit);
-  data.excluded.assign(excluded.begin(), excluded.end());
+  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
   const glmsparse::FitOptions options = to_options(control);
   const glmsparse::LambdaGrid grid = to_grid(lambda, nlambda, lambda_min_ratio);
   RMonitor monitor(progress);

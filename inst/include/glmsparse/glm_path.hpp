@@ -146,48 +146,17 @@ class GlmPath {
 
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
-    const Eigen::Index p = x_.cols();
-    std::vector<char> in_working_set(p, 0);
-    std::vector<Eigen::Index> candidates;
-    for (Eigen::Index j = 0; j < p; ++j) {
-      if (!usable_[j]) continue;
-      if (state_.in_active_set[j] || !penalty_.is_penalized(j))
-        in_working_set[j] = 1;
-      else
-        candidates.push_back(j);
-    }
-    compute_gradients(candidates);
-    for (Eigen::Index j : candidates)
-      if (std::abs(state_.gradient[j]) >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j))
-        in_working_set[j] = 1;
-    std::vector<Eigen::Index> working_set;
-    for (Eigen::Index j = 0; j < p; ++j)
-      if (in_working_set[j]) working_set.push_back(j);
-
-    SolveOutcome total;
-    while (true) {
-      const SolveOutcome outcome = newton(lambda, working_set, options_.max_passes_per_lambda - total.n_passes);
-      total.n_passes += outcome.n_passes;
-      total.status = outcome.status;
-      if (outcome.status != LambdaStatus::converged) return total;
-      std::vector<Eigen::Index> left_out;
-      for (Eigen::Index j = 0; j < p; ++j)
-        if (usable_[j] && !in_working_set[j]) left_out.push_back(j);
-      compute_gradients(left_out);
-      bool violated = false;
-      for (Eigen::Index j : left_out) {
-        if (penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j)) {
-          in_working_set[j] = 1;
-          working_set.push_back(j);
-          violated = true;
-        }
-      }
-      if (!violated) return total;
-      if (total.n_passes >= options_.max_passes_per_lambda) {
-        total.status = LambdaStatus::max_passes_reached;
-        return total;
-      }
-    }
+    return solve_with_screening(
+        usable_, options_.max_passes_per_lambda,
+        [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
+        [&](const std::vector<Eigen::Index>& variables) { compute_gradients(variables); },
+        [&](Eigen::Index j) {
+          return std::abs(state_.gradient[j]) >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
+        },
+        [&](Eigen::Index j) { return penalty_.violates_kkt_at_zero(state_.gradient[j], lambda, j); },
+        [&](const std::vector<Eigen::Index>& working_set, int max_passes) {
+          return newton(lambda, working_set, max_passes);
+        });
   }
 
   // Proximal Newton steps on the working set until the objective stops

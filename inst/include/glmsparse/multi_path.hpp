@@ -233,48 +233,15 @@ class MultiResponsePath {
 
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
-    const Eigen::Index p = x_.cols();
-    std::vector<char> in_working_set(p, 0);
-    std::vector<Eigen::Index> candidates;
-    for (Eigen::Index j = 0; j < p; ++j) {
-      if (!usable_[j]) continue;
-      if (state_.in_active_set[j] || !penalty_.is_penalized(j))
-        in_working_set[j] = 1;
-      else
-        candidates.push_back(j);
-    }
-    compute_gradients(candidates);
-    for (Eigen::Index j : candidates)
-      if (passes_strong_rule(j, lambda, previous_lambda)) in_working_set[j] = 1;
-    std::vector<Eigen::Index> working_set;
-    for (Eigen::Index j = 0; j < p; ++j)
-      if (in_working_set[j]) working_set.push_back(j);
-
-    SolveOutcome total;
-    while (true) {
-      const SolveOutcome outcome =
-          newton(lambda, working_set, options_.max_passes_per_lambda - total.n_passes);
-      total.n_passes += outcome.n_passes;
-      total.status = outcome.status;
-      if (outcome.status != LambdaStatus::converged) return total;
-      std::vector<Eigen::Index> left_out;
-      for (Eigen::Index j = 0; j < p; ++j)
-        if (usable_[j] && !in_working_set[j]) left_out.push_back(j);
-      compute_gradients(left_out);
-      bool violated = false;
-      for (Eigen::Index j : left_out) {
-        if (violates_kkt(j, lambda)) {
-          in_working_set[j] = 1;
-          working_set.push_back(j);
-          violated = true;
-        }
-      }
-      if (!violated) return total;
-      if (total.n_passes >= options_.max_passes_per_lambda) {
-        total.status = LambdaStatus::max_passes_reached;
-        return total;
-      }
-    }
+    return solve_with_screening(
+        usable_, options_.max_passes_per_lambda,
+        [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
+        [&](const std::vector<Eigen::Index>& variables) { compute_gradients(variables); },
+        [&](Eigen::Index j) { return passes_strong_rule(j, lambda, previous_lambda); },
+        [&](Eigen::Index j) { return violates_kkt(j, lambda); },
+        [&](const std::vector<Eigen::Index>& working_set, int max_passes) {
+          return newton(lambda, working_set, max_passes);
+        });
   }
 
   // Solves the quadratic model of classes [first, last) at the current point.

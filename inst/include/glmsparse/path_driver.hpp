@@ -108,4 +108,62 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
   }
 }
 
+// One lambda with screening, for the paths whose gradients are not free:
+// the working set is every usable variable ever active or unpenalized plus
+// those passing the sequential strong rule; solve on it, then check the KKT
+// conditions of every usable variable left out at the solution, add the
+// violators and solve again, until none is left.
+//   starts_in(j): ever active or unpenalized;
+//   compute_gradients(variables): exact gradients at the current point;
+//   passes_strong_rule(j), violates_kkt(j): from those gradients;
+//   solve(working_set, max_passes) -> SolveOutcome.
+template <class StartsIn, class ComputeGradients, class PassesStrongRule, class ViolatesKkt,
+          class Solve>
+SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passes,
+                                  StartsIn&& starts_in, ComputeGradients&& compute_gradients,
+                                  PassesStrongRule&& passes_strong_rule,
+                                  ViolatesKkt&& violates_kkt, Solve&& solve) {
+  const auto p = static_cast<Eigen::Index>(usable.size());
+  std::vector<char> in_working_set(usable.size(), 0);
+  std::vector<Eigen::Index> candidates;
+  for (Eigen::Index j = 0; j < p; ++j) {
+    if (!usable[j]) continue;
+    if (starts_in(j))
+      in_working_set[j] = 1;
+    else
+      candidates.push_back(j);
+  }
+  compute_gradients(candidates);
+  for (Eigen::Index j : candidates)
+    if (passes_strong_rule(j)) in_working_set[j] = 1;
+  std::vector<Eigen::Index> working_set;
+  for (Eigen::Index j = 0; j < p; ++j)
+    if (in_working_set[j]) working_set.push_back(j);
+
+  SolveOutcome total;
+  while (true) {
+    const SolveOutcome outcome = solve(working_set, max_passes - total.n_passes);
+    total.n_passes += outcome.n_passes;
+    total.status = outcome.status;
+    if (outcome.status != LambdaStatus::converged) return total;
+    std::vector<Eigen::Index> left_out;
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (usable[j] && !in_working_set[j]) left_out.push_back(j);
+    compute_gradients(left_out);
+    bool violated = false;
+    for (Eigen::Index j : left_out) {
+      if (violates_kkt(j)) {
+        in_working_set[j] = 1;
+        working_set.push_back(j);
+        violated = true;
+      }
+    }
+    if (!violated) return total;
+    if (total.n_passes >= max_passes) {
+      total.status = LambdaStatus::max_passes_reached;
+      return total;
+    }
+  }
+}
+
 }  // namespace glmsparse
