@@ -53,7 +53,6 @@ class GlmPath {
   }
 
   PathResult run(const LambdaGrid& grid) {
-    const Eigen::Index p = x_.cols();
     PathResult result;
 
     // The null model: intercept (if any) and offset only.
@@ -68,16 +67,10 @@ class GlmPath {
     result.null_deviance = deviance(null_loss_);
     set_point();
     null_model_rss_ = updates_.residual_sum_of_squares();
-    // A null model that fits exactly (constant y) leaves nothing to gain;
-    // the tolerance must still be positive for a pass that moves nothing
-    // to count as converged.
-    tolerance_ = std::max(options_.thresh * options_.thresh_factor * null_model_rss_,
-                          std::numeric_limits<double>::min());
+    tolerance_ = pass_tolerance(options_, null_model_rss_);
 
     // Unpenalized variables are fitted before the first lambda.
-    std::vector<Eigen::Index> unpenalized;
-    for (Eigen::Index j = 0; j < p; ++j)
-      if (usable_[j] && !penalty_.is_penalized(j)) unpenalized.push_back(j);
+    const std::vector<Eigen::Index> unpenalized = unpenalized_variables(penalty_, usable_);
     SolveOutcome first;
     if (!unpenalized.empty()) first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -25,6 +26,27 @@ double lambda_max_from_gradients(const Penalty& penalty, const std::vector<char>
     if (usable[static_cast<std::size_t>(j)] && penalty.is_penalized(j))
       lambda_max = std::max(lambda_max, penalty.lambda_max_term(gradient[j], j));
   return lambda_max > 0.0 ? lambda_max : 1.0;
+}
+
+// The variables fitted before the first lambda: usable and unpenalized.
+template <class Penalty>
+std::vector<Eigen::Index> unpenalized_variables(const Penalty& penalty,
+                                                const std::vector<char>& usable) {
+  std::vector<Eigen::Index> unpenalized;
+  for (std::size_t j = 0; j < usable.size(); ++j) {
+    const auto index = static_cast<Eigen::Index>(j);
+    if (usable[j] && !penalty.is_penalized(index)) unpenalized.push_back(index);
+  }
+  return unpenalized;
+}
+
+// The largest weighted squared coefficient change a converged pass may
+// make, from the null model's residual sum of squares. A null model that
+// fits exactly leaves nothing to gain; the tolerance must still be positive
+// for a pass that moves nothing to count as converged.
+inline double pass_tolerance(const FitOptions& options, double null_model_rss) {
+  return std::max(options.thresh * options.thresh_factor * null_model_rss,
+                  std::numeric_limits<double>::min());
 }
 
 // lambda_max * lambda_min_ratio^(k / (nlambda - 1)), k = 0, ..., nlambda - 1.
