@@ -7,6 +7,8 @@
 // needs; they are interchangeable template arguments.
 #pragma once
 
+#include <algorithm>
+
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 
@@ -97,10 +99,32 @@ class DenseDesign {
   // v += a * x_j, raw column.
   void raw_axpy(Index j, double a, VectorXd& v) const { v.noalias() += a * x_.col(j); }
 
-  // (sum_i w_i x_ij, sum_i w_i x_ij^2)
+  // v[begin:end) += a * x_j[begin:end), raw column: for splitting X b over
+  // blocks of rows.
+  void raw_axpy_rows(Index j, double a, VectorXd& v, Index begin, Index end) const {
+    v.segment(begin, end - begin).noalias() += a * x_.col(j).segment(begin, end - begin);
+  }
+
+  // (sum_i w_i x_ij, sum_i w_i x_ij^2), in blocks of rows small enough that
+  // the column is read from memory once.
   std::pair<double, double> weighted_moments(Index j, const VectorXd& w) const {
+    constexpr Index block = 512;
     const auto col = x_.col(j);
-    return {col.dot(w), col.cwiseProduct(col).dot(w)};
+    Eigen::Matrix<double, block, 1> product;
+    double first = 0.0, second = 0.0;
+    const Index n = x_.rows();
+    Index begin = 0;
+    for (; begin + block <= n; begin += block) {
+      product = col.segment<block>(begin).cwiseProduct(w.segment<block>(begin));
+      first += product.sum();
+      second += product.dot(col.segment<block>(begin));
+    }
+    const Index rest = n - begin;
+    if (rest > 0) {
+      first += col.tail(rest).dot(w.tail(rest));
+      second += col.tail(rest).cwiseProduct(col.tail(rest)).dot(w.tail(rest));
+    }
+    return {first, second};
   }
 
   // True when every entry of column j equals its first entry.
@@ -157,6 +181,15 @@ class SparseDesign {
 
   void raw_axpy(Index j, double a, VectorXd& v) const {
     for (Matrix::InnerIterator it(x_, j); it; ++it) v[it.index()] += a * it.value();
+  }
+
+  void raw_axpy_rows(Index j, double a, VectorXd& v, Index begin, Index end) const {
+    const auto* rows = x_.innerIndexPtr();
+    const auto* values = x_.valuePtr();
+    const auto* first = rows + x_.outerIndexPtr()[j];
+    const auto* last = rows + x_.outerIndexPtr()[j + 1];
+    for (const auto* r = std::lower_bound(first, last, begin); r != last && *r < end; ++r)
+      v[*r] += a * values[r - rows];
   }
 
   std::pair<double, double> weighted_moments(Index j, const VectorXd& w) const {

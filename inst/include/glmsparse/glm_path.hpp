@@ -122,17 +122,39 @@ class GlmPath {
   void set_point() {
     datafit_.quadratic_model(eta_, irls_weights_, weighted_residual_);
     updates_.set_point(irls_weights_, weighted_residual_);
+    ++point_;
   }
 
   // Exact gradients (of the loss, minus) at the current point, in parallel.
+  // A gradient computed at this point before is not computed again: the
+  // KKT check at the end of one lambda leaves the gradients of every
+  // variable left out exact for the strong rule at the next.
   void compute_gradients(const std::vector<Eigen::Index>& variables) {
+    if (gradient_point_.empty()) gradient_point_.assign(static_cast<std::size_t>(x_.cols()), -1);
+    std::vector<Eigen::Index> stale;
+    for (Eigen::Index j : variables)
+      if (gradient_point_[static_cast<std::size_t>(j)] != point_) stale.push_back(j);
     constexpr Eigen::Index piece = 256;
+    const auto count = static_cast<Eigen::Index>(stale.size());
+    parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
+      const Eigen::Index end = std::min(count, (c + 1) * piece);
+      for (Eigen::Index k = c * piece; k < end; ++k) {
+        const Eigen::Index j = stale[static_cast<std::size_t>(k)];
+        state_.gradient[j] = updates_.gradient(j);
+        gradient_point_[static_cast<std::size_t>(j)] = point_;
+      }
+    });
+  }
+
+  // The model's curvatures of the working set, in parallel.
+  void compute_curvatures(const std::vector<Eigen::Index>& variables) {
+    constexpr Eigen::Index piece = 64;
     const auto count = static_cast<Eigen::Index>(variables.size());
     parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
       const Eigen::Index end = std::min(count, (c + 1) * piece);
       for (Eigen::Index k = c * piece; k < end; ++k) {
         const Eigen::Index j = variables[static_cast<std::size_t>(k)];
-        state_.gradient[j] = updates_.gradient(j);
+        state_.curvature[j] = updates_.curvature(j);
       }
     });
   }
@@ -164,7 +186,7 @@ class GlmPath {
     const int max_steps = Datafit::exact_curvature ? max_newton_steps : max_majorization_steps;
     for (int step = 0; step < max_steps; ++step) {
       // The model at the current point (set_point() was called for it).
-      for (Eigen::Index j : working_set) state_.curvature[j] = updates_.curvature(j);
+      compute_curvatures(working_set);
       state_.rss = updates_.residual_sum_of_squares();
       for (std::size_t k = 0; k < working_set.size(); ++k)
         start_values[k] = state_.coefficients[working_set[k]];
@@ -173,9 +195,13 @@ class GlmPath {
       const Eigen::VectorXd start_eta = eta_;
 
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(updates_, penalty_, monitor_);
-      // Each model is solved well past the accuracy asked of the Newton
-      // steps; otherwise the steps converge only linearly, one pass at a time.
-      solver.set_minimum_passes(2);
+      // The first model at a lambda is solved well past the accuracy asked of
+      // the Newton steps (at least two passes, so that the rate of
+      // convergence is known); otherwise the steps converge only linearly,
+      // one pass at a time. Later Newton steps start next to the model's
+      // minimiser, and one pass that changes nothing confirms it; steps of
+      // a majorization converge linearly, and each is solved fully.
+      solver.set_minimum_passes(step == 0 || !Datafit::exact_curvature ? 2 : 1);
       // The model's objective is about rss / 2 + lambda * penalty; its
       // tolerance follows it as the Gaussian path's does.
       const double model_size = 0.5 * state_.rss + lambda * state_.penalty_total;
@@ -183,7 +209,7 @@ class GlmPath {
           tolerance_ * std::min(1.0, std::max(model_size, 0.0) / std::max(0.5 * null_model_rss_, 1e-300)),
           std::numeric_limits<double>::min());
       const SolveOutcome inner = solver.solve(lambda, working_set, state_, tolerance,
-                                              options_.thresh * newton_tolerance_factor,
+                                              options_.thresh * newton_tolerance_factor(),
                                               max_passes - total.n_passes);
       total.n_passes += inner.n_passes;
       const double intercept_change = updates_.intercept_change();
@@ -213,7 +239,7 @@ class GlmPath {
         return total;
       }
       const double tolerance_here =
-          options_.thresh * newton_tolerance_factor * std::max(std::abs(current), 1e-300);
+          options_.thresh * newton_tolerance_factor() * std::max(std::abs(current), 1e-300);
       if (Datafit::exact_curvature) {
         if (decrease <= tolerance_here) return total;
       } else if (decrease <= tolerance_here && step > 0) {
@@ -239,19 +265,37 @@ class GlmPath {
       full_step_.resize(working_set.size());
       for (std::size_t k = 0; k < working_set.size(); ++k)
         full_step_[k] = state_.coefficients[working_set[k]] - start_values[k];
+      compute_step_eta(working_set, intercept_change);
     }
-    eta_ = start_eta;
+    eta_ = start_eta + fraction * step_eta_;
     intercept_ = start_intercept + fraction * intercept_change;
-    eta_.array() += fraction * intercept_change;
     double penalty_total = 0.0;
-    for (std::size_t k = 0; k < working_set.size(); ++k) {
-      const Eigen::Index j = working_set[k];
-      const double change = fraction * full_step_[k];
-      state_.coefficients[j] = start_values[k] + change;
-      if (change != 0.0) x_.raw_axpy(j, change * x_.standardization().inv_scale(j), eta_);
-    }
+    for (std::size_t k = 0; k < working_set.size(); ++k)
+      state_.coefficients[working_set[k]] = start_values[k] + fraction * full_step_[k];
     for (Eigen::Index j : state_.active_set) penalty_total += penalty_.value(state_.coefficients[j], j);
     state_.penalty_total = penalty_total;
+  }
+
+  // The change of eta over a full step, intercept_change + X d, computed
+  // once per step (the line search only rescales it), in parallel over
+  // blocks of rows: each row sums over the variables in the same order
+  // whatever the number of threads.
+  void compute_step_eta(const std::vector<Eigen::Index>& working_set, double intercept_change) {
+    std::vector<Eigen::Index> moved;
+    std::vector<double> scaled_change;
+    for (std::size_t k = 0; k < working_set.size(); ++k) {
+      if (full_step_[k] == 0.0) continue;
+      moved.push_back(working_set[k]);
+      scaled_change.push_back(full_step_[k] * x_.standardization().inv_scale(working_set[k]));
+    }
+    const Eigen::Index n = x_.rows();
+    step_eta_.setConstant(n, intercept_change);
+    constexpr Eigen::Index block = 4096;
+    parallel_for_chunks(options_.n_threads, (n + block - 1) / block, [&](Eigen::Index c) {
+      const Eigen::Index begin = c * block, end = std::min(n, begin + block);
+      for (std::size_t k = 0; k < moved.size(); ++k)
+        x_.raw_axpy_rows(moved[k], scaled_change[k], step_eta_, begin, end);
+    });
   }
 
   // Appends the current solution on the original scale; returns its deviance ratio.
@@ -286,8 +330,12 @@ class GlmPath {
   static constexpr int max_majorization_steps = 10000;
   static constexpr int max_halvings = 30;
   // Newton steps stop once a step gains less than thresh times this times
-  // the objective: they converge quadratically, so the next would gain far less.
-  static constexpr double newton_tolerance_factor = 0.1;
+  // the objective: they converge quadratically, so the next would gain far
+  // less. Majorization steps converge linearly and stop ten times earlier,
+  // with the remaining gain extrapolated.
+  static constexpr double newton_tolerance_factor() {
+    return Datafit::exact_curvature ? 1.0 : 0.1;
+  }
 
   Design& x_;
   const ProblemData& data_;
@@ -308,6 +356,12 @@ class GlmPath {
   double null_model_rss_ = 0.0;
   double tolerance_ = 0.0;
   std::vector<double> full_step_;
+  Eigen::VectorXd step_eta_;
+  // The quadratic model's point, counted; gradient_point_[j] is the point at
+  // which state_.gradient[j] was last computed exactly (coordinate descent
+  // overwrites it with the model's gradient, which is not).
+  long point_ = 0;
+  std::vector<long> gradient_point_;
   Eigen::VectorXd irls_weights_, weighted_residual_;
 };
 
