@@ -239,12 +239,16 @@ class MultiResponsePath {
   }
 
   // Solves the quadratic model of classes [first, last) at the current point.
+  // In the first cycle of Newton steps at a lambda each model needs at
+  // least two passes, so that the rate of convergence is known; later ones
+  // start next to their minimiser, and one pass that changes nothing is enough.
   SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
                            Eigen::Index first, Eigen::Index last, double tolerance,
-                           double relative_tolerance, int max_passes) {
+                           double relative_tolerance, int max_passes, bool first_cycle) {
+    const int minimum_passes = first_cycle ? 2 : 1;
     if (grouped_) {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
-      solver.set_minimum_passes(2);
+      solver.set_minimum_passes(minimum_passes);
       return solver.solve(lambda, working_set, state_, tolerance, relative_tolerance, max_passes);
     }
     // Ungrouped, the model and the penalty both separate by response.
@@ -252,7 +256,7 @@ class MultiResponsePath {
     for (Eigen::Index k = first; k < last; ++k) {
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(
           updates_[static_cast<std::size_t>(k)], penalty_, monitor_);
-      solver.set_minimum_passes(2);
+      solver.set_minimum_passes(minimum_passes);
       const SolveOutcome outcome = solver.solve(lambda, working_set, response(k), tolerance,
                                                 relative_tolerance, max_passes - total.n_passes);
       total.n_passes += outcome.n_passes;
@@ -437,7 +441,8 @@ class MultiResponsePath {
     if (last_decrease > 0.0 && model_size > 0.0)
       inner_relative_tolerance = std::min(inner_relative_tolerance, 0.01 * last_decrease / model_size);
     const SolveOutcome inner = solve_model(lambda, working_set, first, last, tolerance,
-                                           inner_relative_tolerance, max_passes - total.n_passes);
+                                           inner_relative_tolerance, max_passes - total.n_passes,
+                                           last_decrease < 0.0);
     total.n_passes += inner.n_passes;
     Eigen::VectorXd intercept_change = Eigen::VectorXd::Zero(n_responses_);
     full_step_.setZero(n_responses_, size);
