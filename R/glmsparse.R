@@ -198,6 +198,30 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       standardize.response = FALSE, trace.it = 0,
                       nthreads = NULL, ...) {
   this.call <- match.call()
+  # nobs and nvars are in the defaults of lambda.min.ratio, dfmax, pmax and
+  # penalty.factor, which are forced here.
+  nobs <- NROW(x)
+  nvars <- NCOL(x)
+  spec <- fit_spec(x = x, y = y, family = family, weights = weights, offset = offset,
+                   alpha = alpha, nlambda = nlambda, lambda.min.ratio = lambda.min.ratio,
+                   lambda = lambda, standardize = standardize, intercept = intercept,
+                   thresh = thresh, dfmax = dfmax, pmax = pmax, exclude = exclude,
+                   penalty.factor = penalty.factor, lower.limits = lower.limits,
+                   upper.limits = upper.limits, maxit = maxit,
+                   type.multinomial = type.multinomial,
+                   standardize.response = standardize.response, trace.it = trace.it,
+                   nthreads = nthreads, ...)
+  result <- fit_from_spec(spec)
+  fit <- result$fit
+  fit$call <- this.call
+  report_path_problems(fit, result$stop, spec$pmax, spec$dfmax)
+  fit
+}
+
+# The validated, coerced arguments of a fit (with glmsparse()'s formals and
+# defaults), everything the core needs; shared by glmsparse() and the
+# cross-validation functions.
+fit_spec <- function() {
   family <- check_family(family)
   x <- check_x(x)
   nobs <- nrow(x)
@@ -267,6 +291,14 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
                   support_solves = TRUE, n_threads = nthreads)
   if (family == "cox") control <- utils::modifyList(control, cox_early_stop(control))
+  list(family = family, x = x, y = y, weights = weights, offset = offset, penalty.factor = penalty.factor, limits = limits, excluded = excluded, lambda = lambda, nlambda = nlambda, lambda.min.ratio = lambda.min.ratio, control = control, trace.it = trace.it, type.multinomial = type.multinomial, standardize.response = standardize.response, nobs = nobs, nvars = nvars, classnames = classnames, pmax = pmax, dfmax = dfmax, multi = multi)
+}
+formals(fit_spec) <- formals(glmsparse)
+
+# The fit described by fit_spec(), as glmsparse() returns it but without its
+# call, and the core's code for how the path stopped.
+fit_from_spec <- function(spec) {
+  with(spec, {
   progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
   update <- if (is.null(progress)) NULL else progress$update
   lambda_arg <- if (is.null(lambda)) numeric(0) else lambda
@@ -304,13 +336,12 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   }
   if (!is.null(progress)) progress$finish()
   fit$offset <- !is.null(offset)
-  fit$call <- this.call
   fit$nobs <- nobs
   if (!is.null(classnames) && family != "mgaussian") fit$classnames <- classnames
   if (family == "cox") fit["a0"] <- list(NULL)
   class(fit) <- c(paste0("gs", family), "glmsparse")
-  report_path_problems(fit, raw, pmax, dfmax)
-  fit
+  list(fit = fit, stop = raw$stop)
+  })
 }
 
 # A text progress bar over the lambdas, created at the first update so that
@@ -357,14 +388,14 @@ path_object <- function(raw, x, nobs, nvars, is_user_lambda) {
 }
 
 # One warning for lambdas that did not converge, one for a path cut short.
-report_path_problems <- function(fit, raw, pmax, dfmax) {
+report_path_problems <- function(fit, stop_code, pmax, dfmax) {
   failed <- which(fit$status != "converged")
   if (length(failed) > 0L) {
     warning(sprintf("Coordinate descent did not converge within `maxit` passes at lambda = %s (index %s); those solutions are approximate, the rest of the path is unaffected.",
                     paste(signif(fit$lambda[failed], 4), collapse = ", "),
                     paste(failed, collapse = ", ")), call. = FALSE)
   }
-  if (raw$stop == 2L) {
+  if (stop_code == 2L) {
     warning(sprintf("The number of nonzero coefficients exceeds `pmax` = %d at lambda index %d; solutions for larger lambdas are returned.",
                     as.integer(pmax), length(fit$lambda) + 1L), call. = FALSE)
   }
