@@ -309,6 +309,7 @@ print.cv.glmsparse <- function(x, digits = max(3, getOption("digits") - 3), ...)
 #' Coefficients and predictions from a cross-validated glmsparse fit
 #'
 #' @param object A `cv.glmsparse` object.
+#' @param newx Matrix of new observations, as for [predict.glmsparse()].
 #' @param s `"lambda.1se"` (the default), `"lambda.min"` or lambda values.
 #' @param ... Passed to [predict.glmsparse()] (for example `newx`, `type`).
 #' @return As for [predict.glmsparse()], at the chosen lambda.
