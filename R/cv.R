@@ -6,26 +6,40 @@
 #' observations out through zero weights, so `x` is never copied); the
 #' results are identical whatever the number of threads.
 #'
-#' So far the gaussian, binomial and poisson families are supported, with
-#' `alignment = "lambda"`.
+#' Every family of [glmsparse()] is supported. The measures are glmnet's:
+#' for the Cox family the deviance of a fold is, as in glmnet, the partial
+#' likelihood deviance of its coefficients on all the data less that on its
+#' training data (`grouped = TRUE`), and `"C"` is Harrell's concordance index
+#' of the held-out linear predictors, computed per fold (strata are ignored,
+#' as glmnet does). Unlike glmnet, an `offset` is part of the Cox linear
+#' predictors that the concordance ranks and that `fit.preval` holds.
 #'
 #' @inheritParams glmsparse
-#' @param type.measure The loss to cross-validate: `"default"` (`"mse"` for
-#'   gaussian, `"deviance"` otherwise), `"mse"`, `"mae"`, `"deviance"`, and
-#'   for binomial also `"class"` (misclassification) and `"auc"`.
+#' @param type.measure The loss to cross-validate, as glmnet's: `"default"`
+#'   (the first of each family's list), `"mse"`, `"deviance"`, `"mae"`,
+#'   `"class"` (misclassification), `"auc"` or `"C"`. Gaussian and mgaussian:
+#'   `"mse"`, `"deviance"` (the same), `"mae"`; binomial: `"deviance"`,
+#'   `"class"`, `"auc"`, `"mse"`, `"mae"`; poisson: `"deviance"`, `"mse"`,
+#'   `"mae"`; multinomial: `"deviance"`, `"class"`, `"mse"`, `"mae"`; cox:
+#'   `"deviance"`, `"C"`.
 #' @param nfolds Number of folds, at least 3 (10 by default); ignored when
 #'   `foldid` is given.
 #' @param foldid Optional vector of fold numbers 1, ..., nfolds, one per
 #'   observation.
-#' @param alignment Only `"lambda"`: every fold is fitted at the lambdas of
-#'   the fit on all the data.
+#' @param alignment `"lambda"`: every fold is fitted at the lambdas of the
+#'   fit on all the data. `"fraction"`: each fold is fitted on its own
+#'   default grid and its k-th solution stands for the k-th lambda of the
+#'   fit on all the data (not available with a given `lambda`).
 #' @param grouped As in glmnet: `TRUE` computes the measure and its standard
 #'   error from the per-fold averages; `FALSE` (and `"auc"` always) per
 #'   observation.
 #' @param keep If `TRUE`, the result also holds the pre-validated fits
-#'   `fit.preval` (link scale, binomial: probabilities) and `foldid`.
-#' @param stratified If `TRUE` and `foldid` is not given, binomial folds are
-#'   drawn so that each class is spread evenly across the folds.
+#'   `fit.preval` (linear predictors of each observation from the fold that
+#'   held it out: n x nlambda, or n x classes x nlambda for the
+#'   multi-response families) and `foldid`.
+#' @param stratified If `TRUE` and `foldid` is not given, binomial and
+#'   multinomial folds are drawn so that each class is spread evenly across
+#'   the folds.
 #' @param trace.it If 1, a progress bar over the folds.
 #' @param nthreads Number of threads for the folds (and for the fit on all
 #'   the data); by default, RcppParallel's default (all cores unless set by
@@ -51,12 +65,8 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
                          nthreads = NULL, ...) {
   this.call <- match.call()
   family <- check_family(family)
-  if (!family %in% c("gaussian", "binomial", "poisson")) {
-    stop(sprintf("`family` = \"%s\" is not supported by cv.glmsparse yet; use \"gaussian\", \"binomial\" or \"poisson\".", family), call. = FALSE)
-  }
   type.measure <- check_type_measure(type.measure, family)
-  alignment <- check_choice(alignment, "alignment", c("lambda", "fraction"))
-  if (alignment != "lambda") stop("`alignment = \"fraction\"` is not supported yet; use \"lambda\".", call. = FALSE)
+  alignment <- check_alignment(alignment, lambda)
   grouped <- check_flag(grouped, "grouped")
   keep <- check_flag(keep, "keep")
   stratified <- check_flag(stratified, "stratified")
@@ -65,52 +75,52 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
 
   spec <- fit_spec(x = x, y = y, family = family, weights = weights, offset = offset,
                    lambda = lambda, nthreads = nthreads, ...)
-  nobs <- spec$nobs
-  foldid <- if (is.null(foldid)) {
-    nfolds <- check_number(nfolds, "nfolds", 3, nobs, integer = TRUE)
-    draw_folds(nobs, nfolds, if (stratified && family == "binomial") spec$y else NULL)
-  } else {
-    check_foldid(foldid, nobs)
-  }
-  nfolds <- max(foldid)
-
+  foldid <- cv_folds(spec, nfolds, foldid, stratified)
   full <- fit_from_spec(spec)
   fit <- full$fit
-  # The full fit's call: this call without the arguments of cross-validation.
-  fit_call <- this.call
-  fit_call[[1]] <- quote(glmsparse)
-  cv_only <- c("type.measure", "nfolds", "foldid", "alignment", "grouped", "keep", "stratified")
-  fit_call <- fit_call[!names(fit_call) %in% cv_only]
-  fit$call <- fit_call
+  fit$call <- fit_call(this.call)
   report_path_problems(fit, full$stop, spec$pmax, spec$dfmax)
-  lambda <- fit$lambda
-  # The core's own lambdas: the reported first lambda of a default grid is
-  # extrapolated (as glmnet reports it) and the folds must be fitted at the
-  # values actually used.
-  fold_lambda <- if (is.null(spec$lambda)) fitted_lambdas(lambda) else lambda
 
-  progress <- if (trace.it >= 1) fold_progress_bar(nfolds) else NULL
-  raw_folds <- fit_folds_cpp(
-    spec$x, family, spec$y, spec$weights,
-    if (is.null(spec$offset)) rep(0, nobs) else spec$offset,
-    spec$penalty.factor, spec$limits$lower, spec$limits$upper, spec$excluded, fold_lambda,
-    spec$control, as.integer(foldid), as.integer(nfolds), nthreads,
-    if (is.null(progress)) NULL else progress$update
-  )
-  if (!is.null(progress)) progress$finish()
-  fold_link <- held_out_link(raw_folds, spec, foldid, lambda)
-
-  cv_raw <- cv_raw_measure(fold_link, spec, foldid, type.measure, grouped)
-  stats <- cv_statistics(cv_raw, foldid, lambda, fit$df)
-  out <- c(stats, list(call = this.call, name = measure_name(type.measure, family),
-                       glmsparse.fit = fit))
-  if (keep) {
-    preval <- if (family == "binomial") stats::plogis(fold_link) else fold_link
-    out <- c(out, list(fit.preval = preval, foldid = foldid))
-  }
+  folds <- fit_folds(spec, list(fit), foldid, alignment, nthreads, trace.it)[[1]]
+  cv <- cv_measure(spec, fit, folds, foldid, type.measure, grouped, alignment)
+  out <- c(cv$stats, list(call = this.call, name = measure_name(type.measure, family),
+                          glmsparse.fit = fit))
+  if (keep) out <- c(out, list(fit.preval = cv$link, foldid = foldid))
   out <- c(out, optimal_lambdas(out$lambda, out$cvm, out$cvsd, type.measure))
   class(out) <- "cv.glmsparse"
   out
+}
+
+# The call of the fit on all the data: the call of cross-validation
+# without its own arguments.
+fit_call <- function(cv_call) {
+  cv_call[[1]] <- quote(glmsparse)
+  cv_only <- c("type.measure", "nfolds", "foldid", "alignment", "grouped", "keep", "stratified")
+  cv_call[!names(cv_call) %in% cv_only]
+}
+
+check_alignment <- function(alignment, lambda) {
+  alignment <- check_choice(alignment, "alignment", c("lambda", "fraction"))
+  if (!is.null(lambda)) {
+    if (length(lambda) < 2L) {
+      stop("`lambda` must have at least two values for cross-validation.", call. = FALSE)
+    }
+    if (alignment == "fraction") {
+      warning("`alignment = \"fraction\"` needs each fold's own lambdas, so it cannot be used with a given `lambda`; `alignment = \"lambda\"` is used.", call. = FALSE)
+      alignment <- "lambda"
+    }
+  }
+  alignment
+}
+
+# The fold of every observation: `foldid` checked, or drawn.
+cv_folds <- function(spec, nfolds, foldid, stratified) {
+  if (!is.null(foldid)) return(check_foldid(foldid, spec$nobs))
+  nfolds <- check_number(nfolds, "nfolds", 3, spec$nobs, integer = TRUE)
+  classes <- NULL
+  if (stratified && spec$family == "binomial") classes <- spec$y
+  if (stratified && spec$family == "multinomial") classes <- max.col(spec$y, ties.method = "first")
+  draw_folds(spec$nobs, nfolds, classes)
 }
 
 # The lambdas the core fitted on a default grid: the first is lambda_max,
@@ -123,11 +133,15 @@ fitted_lambdas <- function(lambda) {
 check_type_measure <- function(type.measure, family) {
   choices <- c("default", "mse", "deviance", "class", "auc", "mae", "C")
   type.measure <- check_choice(type.measure, "type.measure", choices)
+  # glmnet's measures per family, its default first.
   allowed <- switch(family,
-    gaussian = c("mse", "mae", "deviance"),
+    gaussian = c("mse", "deviance", "mae"),
     binomial = c("deviance", "class", "auc", "mse", "mae"),
-    poisson = c("deviance", "mse", "mae"))
-  if (type.measure == "default") return(if (family == "gaussian") "mse" else "deviance")
+    poisson = c("deviance", "mse", "mae"),
+    cox = c("deviance", "C"),
+    multinomial = c("deviance", "class", "mse", "mae"),
+    mgaussian = c("mse", "deviance", "mae"))
+  if (type.measure == "default") return(allowed[1])
   if (!type.measure %in% allowed) {
     stop(sprintf("`type.measure` = \"%s\" does not suit family \"%s\"; use one of %s.",
                  type.measure, family, paste0("\"", allowed, "\"", collapse = ", ")), call. = FALSE)
@@ -153,12 +167,12 @@ check_foldid <- function(foldid, nobs) {
 # Folds from the session's random number generator, as glmnet draws them;
 # stratified: each class's observations are dealt out across the folds in
 # turn, starting where the previous class stopped.
-draw_folds <- function(nobs, nfolds, y = NULL) {
-  if (is.null(y)) return(sample(rep(seq_len(nfolds), length.out = nobs)))
+draw_folds <- function(nobs, nfolds, classes = NULL) {
+  if (is.null(classes)) return(sample(rep(seq_len(nfolds), length.out = nobs)))
   foldid <- integer(nobs)
   start <- 0L
-  for (class in sort(unique(y))) {
-    members <- which(y == class)
+  for (class in sort(unique(classes))) {
+    members <- which(classes == class)
     members <- members[sample.int(length(members))]
     foldid[members] <- (start + seq_along(members) - 1L) %% nfolds + 1L
     start <- (start + length(members)) %% nfolds
@@ -166,19 +180,177 @@ draw_folds <- function(nobs, nfolds, y = NULL) {
   foldid
 }
 
-# n x nlambda linear predictors of each observation from the fold that held
-# it out, offset included.
-held_out_link <- function(raw_folds, spec, foldid, lambda) {
-  link <- matrix(NA_real_, spec$nobs, length(lambda))
-  for (f in seq_along(raw_folds)) {
-    held_out <- which(foldid == f)
-    fold_fit <- path_object(raw_folds[[f]], spec$x, spec$nobs, spec$nvars, is_user_lambda = TRUE)
-    coefficients <- rbind(fold_fit$a0, fold_fit$beta)
-    fold_x <- spec$x[held_out, , drop = FALSE]
-    link[held_out, ] <- as.matrix(cbind(1, fold_x) %*% coefficients)
-    if (!is.null(spec$offset)) link[held_out, ] <- link[held_out, ] + spec$offset[held_out]
+# Fits every fold for every setting (a fit on all the data whose control,
+# e.g. alpha, and lambdas the folds share; one setting per alpha for
+# cva.glmsparse), all in one parallel pool of the core. With alignment
+# "lambda" the folds are fitted at the setting's lambdas, with "fraction" on
+# their own default grids. Returns, per setting, the fold fits as fit
+# objects.
+fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it) {
+  nfolds <- max(foldid)
+  core_settings <- lapply(settings, function(setting) {
+    lambda <- numeric(0)
+    if (alignment == "lambda") {
+      # The core's own lambdas: the reported first lambda of a default
+      # grid is extrapolated and the folds must be fitted at the values used.
+      lambda <- if (is.null(spec$lambda)) fitted_lambdas(setting$lambda) else setting$lambda
+    }
+    list(control = if (is.null(setting$control)) spec$control else setting$control, lambda = lambda,
+         nlambda = as.integer(spec$nlambda), lambda_min_ratio = as.double(spec$lambda.min.ratio))
+  })
+  progress <- if (trace.it >= 1) fold_progress_bar(length(settings) * nfolds) else NULL
+  update <- if (is.null(progress)) NULL else progress$update
+  nobs <- spec$nobs
+  if (spec$multi) {
+    n_responses <- ncol(spec$y)
+    scales <- matrix(1, nfolds, n_responses)
+    if (spec$family == "mgaussian" && spec$standardize.response) {
+      for (f in seq_len(nfolds)) {
+        training <- foldid != f
+        scales[f, ] <- response_scales(spec$y[training, , drop = FALSE], spec$weights[training])
+      }
+    }
+    grouped <- spec$family == "mgaussian" || spec$type.multinomial == "grouped"
+    raw <- fit_multi_folds_cpp(
+      spec$x, spec$family, spec$y, spec$weights,
+      if (is.null(spec$offset)) matrix(0, nobs, n_responses) else spec$offset, grouped, scales,
+      spec$penalty.factor, spec$limits$lower, spec$limits$upper, spec$excluded, core_settings,
+      foldid, as.integer(nfolds), nthreads, update)
+    to_fit <- function(r, f) {
+      multi_path_object(r, spec$x, nobs, spec$nvars, spec$classnames,
+                        is_user_lambda = alignment == "lambda", scales[f, ])
+    }
+  } else {
+    raw <- fit_folds_cpp(
+      spec$x, spec$family, spec$y, spec$weights,
+      if (is.null(spec$offset)) rep(0, nobs) else spec$offset, spec$penalty.factor,
+      spec$limits$lower, spec$limits$upper, spec$excluded, core_settings, foldid,
+      as.integer(nfolds), nthreads, update)
+    to_fit <- function(r, f) {
+      path_object(r, spec$x, nobs, spec$nvars, is_user_lambda = alignment == "lambda")
+    }
+  }
+  if (!is.null(progress)) progress$finish()
+  lapply(seq_along(settings), function(s) {
+    lapply(seq_len(nfolds), function(f) to_fit(raw[[(s - 1L) * nfolds + f]], f))
+  })
+}
+
+# The columns of a fold's path that stand for the fit's n_lambda lambdas:
+# the same index (the lambdas are the fit's, or with alignment "fraction"
+# the same fraction of the fold's own path); a path that stopped early
+# repeats its last solution, as glmnet's.
+fold_columns <- function(fold_fit, n_lambda) pmin(seq_len(n_lambda), length(fold_fit$lambda))
+
+# Linear predictors (offset included) of the observations `rows` from a
+# fold's fit at the fit's n_lambda lambdas: rows x n_lambda, or rows x K x
+# n_lambda for the multi-response families.
+fold_link <- function(fold_fit, spec, rows, n_lambda) {
+  columns <- fold_columns(fold_fit, n_lambda)
+  x_rows <- spec$x[rows, , drop = FALSE]
+  one_response <- function(beta, a0, offset) {
+    link <- as.matrix(x_rows %*% beta[, columns, drop = FALSE])
+    if (!is.null(a0)) link <- sweep(link, 2, a0[columns], "+")
+    if (!is.null(offset)) link <- link + offset
+    link
+  }
+  if (!spec$multi) {
+    return(one_response(fold_fit$beta, fold_fit$a0, spec$offset[rows]))
+  }
+  n_responses <- length(fold_fit$beta)
+  link <- array(NA_real_, c(length(rows), n_responses, n_lambda))
+  for (k in seq_len(n_responses)) {
+    link[, k, ] <- one_response(fold_fit$beta[[k]], fold_fit$a0[k, ],
+                                if (is.null(spec$offset)) NULL else spec$offset[rows, k])
   }
   link
+}
+
+# The cross-validated measure of one setting: its statistics and the
+# held-out linear predictors (n x n_lambda, or n x K x n_lambda).
+cv_measure <- function(spec, fit, folds, foldid, type.measure, grouped, alignment) {
+  nfolds <- max(foldid)
+  n_lambda <- length(fit$lambda)
+  link <- if (spec$multi) {
+    array(NA_real_, c(spec$nobs, ncol(spec$y), n_lambda))
+  } else {
+    matrix(NA_real_, spec$nobs, n_lambda)
+  }
+  for (f in seq_len(nfolds)) {
+    held_out <- which(foldid == f)
+    if (spec$multi) {
+      link[held_out, , ] <- fold_link(folds[[f]], spec, held_out, n_lambda)
+    } else {
+      link[held_out, ] <- fold_link(folds[[f]], spec, held_out, n_lambda)
+    }
+  }
+  cv_raw <- if (spec$family == "cox") {
+    cox_raw_measure(link, spec, folds, foldid, type.measure, grouped)
+  } else {
+    cv_raw_measure(link, spec, foldid, type.measure, grouped)
+  }
+  list(stats = cv_statistics(cv_raw, fit$lambda, cv_nzero(fit)), link = link)
+}
+
+# Nonzero coefficients per lambda as glmnet counts them for CV: variables,
+# or for ungrouped multinomial the median over classes, rounded up.
+cv_nzero <- function(fit) {
+  if (inherits(fit, "gsmultinomial") && !isTRUE(fit$grouped)) {
+    return(ceiling(apply(fit$dfmat, 2, stats::median)))
+  }
+  fit$df
+}
+
+# The Cox measures, per fold. Deviance (grouped, glmnet's definition): each
+# fold's coefficients are scored by the partial-likelihood deviance on all
+# the data less that on the fold's training data, per unit of event weight
+# held out; ungrouped, by the deviance on the held-out fold alone. "C":
+# Harrell's concordance of the held-out linear predictors.
+cox_raw_measure <- function(link, spec, folds, foldid, type.measure, grouped) {
+  nfolds <- max(foldid)
+  n_lambda <- ncol(link)
+  y <- spec$y
+  weights <- spec$weights
+  status <- y[, ncol(y)]
+  values <- matrix(NA_real_, nfolds, n_lambda)
+  if (type.measure == "C") {
+    for (f in seq_len(nfolds)) {
+      held_out <- foldid == f
+      values[f, ] <- concordance_cpp(subset_survival(y, held_out), weights[held_out],
+                                     link[held_out, , drop = FALSE])
+    }
+    return(list(values = values, weights = as.vector(tapply(weights, foldid, sum)), by_fold = TRUE))
+  }
+  if (!grouped && spec$nobs / nfolds < 10) {
+    warning("Fewer than 10 observations per fold: `grouped = TRUE` is used for the Cox deviance.", call. = FALSE)
+    grouped <- TRUE
+  }
+  # Deviance 2 m L for m observations, with L the core's loss (weights
+  # normalised to sum to 1), as glmnet's deviance with its weights scaled to
+  # sum to m.
+  deviance <- function(rows, eta) 2 * sum(rows) * cox_loss_cpp(y, ifelse(rows, weights, 0), eta)
+  for (f in seq_len(nfolds)) {
+    held_out <- foldid == f
+    if (grouped) {
+      fold_fit <- folds[[f]]
+      columns <- fold_columns(fold_fit, n_lambda)
+      eta <- as.matrix(spec$x %*% fold_fit$beta[, columns, drop = FALSE])
+      if (!is.null(spec$offset)) eta <- eta + spec$offset
+      values[f, ] <- deviance(rep(TRUE, spec$nobs), eta) - deviance(!held_out, eta)
+    } else {
+      values[f, ] <- deviance(held_out, link)
+    }
+    values[f, ] <- values[f, ] / sum(weights[held_out] * status[held_out])
+  }
+  list(values = values, weights = as.vector(tapply(weights * status, foldid, sum)), by_fold = TRUE)
+}
+
+# The rows of a survival matrix, with its strata.
+subset_survival <- function(y, rows) {
+  out <- y[rows, , drop = FALSE]
+  strata <- attr(y, "strata")
+  if (!is.null(strata)) attr(out, "strata") <- strata[rows]
+  out
 }
 
 # Per-observation losses (or, for "auc", per-fold values) as glmnet defines
@@ -222,6 +394,12 @@ cv_raw_measure <- function(link, spec, foldid, type.measure, grouped) {
           saturated <- ifelse(y > 0, y * log(y), 0) + ifelse(y < 1, (1 - y) * log(1 - y), 0)
           2 * (saturated - (y * log(clamped) + (1 - y) * log(1 - clamped)))
         })
+    },
+    multinomial = multinomial_losses(link, y, type.measure),
+    mgaussian = {
+      # Summed over the responses.
+      residual <- sweep(-link, c(1, 2), y, "+")
+      apply(if (type.measure == "mae") abs(residual) else residual^2, c(1, 3), sum)
     })
   if (!grouped) return(list(values = values, weights = weights, by_fold = FALSE))
   per_fold <- t(vapply(seq_len(nfolds), function(f) {
@@ -229,6 +407,31 @@ cv_raw_measure <- function(link, spec, foldid, type.measure, grouped) {
     colSums(values[held_out, , drop = FALSE] * weights[held_out]) / sum(weights[held_out])
   }, numeric(ncol(values))))
   list(values = per_fold, weights = as.vector(tapply(weights, foldid, sum)), by_fold = TRUE)
+}
+
+# Per-observation multinomial losses, n x n_lambda, from n x K x n_lambda
+# linear predictors and the n x K class proportions y (their row totals are
+# already in the weights).
+multinomial_losses <- function(link, y, type.measure) {
+  n_lambda <- dim(link)[3]
+  values <- matrix(NA_real_, nrow(y), n_lambda)
+  for (l in seq_len(n_lambda)) {
+    eta <- link[, , l, drop = TRUE]
+    if (!is.matrix(eta)) eta <- matrix(eta, nrow(y))
+    probability <- exp(eta - apply(eta, 1, max))
+    probability <- probability / rowSums(probability)
+    values[, l] <- switch(type.measure,
+      mse = rowSums((y - probability)^2),
+      mae = rowSums(abs(y - probability)),
+      # The first class of highest probability, as glmnet.
+      class = 1 - y[cbind(seq_len(nrow(y)), max.col(probability, ties.method = "first"))],
+      deviance = {
+        # As glmnet: probabilities kept within [1e-5, 1 - 1e-5].
+        clamped <- pmin(pmax(probability, 1e-5), 1 - 1e-5)
+        2 * rowSums(ifelse(y > 0, y * log(y), 0) - y * log(clamped))
+      })
+  }
+  values
 }
 
 # Weighted area under the ROC curve: the weighted share of (event, non-event)
@@ -251,7 +454,7 @@ weighted_auc <- function(probability, y, weights) {
 
 # glmnet's summary of the cross-validated measure: the weighted mean over
 # folds (or observations) and its standard error.
-cv_statistics <- function(cv_raw, foldid, lambda, nzero) {
+cv_statistics <- function(cv_raw, lambda, nzero) {
   values <- cv_raw$values
   weights <- cv_raw$weights
   count <- colSums(!is.na(values))
@@ -266,7 +469,7 @@ cv_statistics <- function(cv_raw, foldid, lambda, nzero) {
 # lambda.min: the largest lambda with the best measure; lambda.1se: the
 # largest lambda whose measure is within one standard error of it.
 optimal_lambdas <- function(lambda, cvm, cvsd, type.measure) {
-  if (type.measure == "auc") cvm <- -cvm
+  if (type.measure %in% c("auc", "C")) cvm <- -cvm
   best <- min(cvm, na.rm = TRUE)
   lambda.min <- max(lambda[cvm <= best], na.rm = TRUE)
   index_min <- match(lambda.min, lambda)
@@ -282,8 +485,10 @@ measure_name <- function(type.measure, family) {
     mae = "Mean Absolute Error",
     class = "Misclassification Error",
     auc = "AUC",
-    deviance = switch(family, gaussian = "Mean-Squared Error",
-                      binomial = "Binomial Deviance", poisson = "Poisson Deviance"))
+    C = "C-index",
+    deviance = switch(family, gaussian = "Mean-Squared Error", mgaussian = "Mean-Squared Error",
+                      binomial = "Binomial Deviance", poisson = "Poisson Deviance",
+                      cox = "Partial Likelihood Deviance", multinomial = "Multinomial Deviance"))
   stats::setNames(name, type.measure)
 }
 

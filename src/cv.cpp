@@ -1,9 +1,10 @@
-// Cross-validation folds fitted in parallel: one fold per worker thread, all
-// over the same maps of x (a fold leaves its held-out rows out through zero
-// weights, so x is never copied). Workers never touch R; the main thread
-// waits for them, reports progress and checks for user interrupts, which
-// cancel the workers at their next check (every few passes). Each fold runs
-// single-threaded, so the results do not depend on the number of workers.
+// Cross-validation fits in parallel: one task (a fold, or an (alpha, fold)
+// pair) per worker thread at a time, all over the same maps of x (a fold
+// leaves its held-out rows out through zero weights, so x is never copied).
+// Workers never touch R; the main thread waits for them, reports progress
+// and checks for user interrupts, which cancel the workers at their next
+// check (every few passes). Each task runs single-threaded, so the results
+// do not depend on the number of workers.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,13 +18,13 @@ using namespace glue;
 
 namespace {
 
-struct FoldsCancelled {};
+struct TasksCancelled {};
 
-class FoldMonitor : public glmsparse::Monitor {
+class TaskMonitor : public glmsparse::Monitor {
  public:
-  explicit FoldMonitor(const std::atomic<bool>& cancelled) : cancelled_(cancelled) {}
+  explicit TaskMonitor(const std::atomic<bool>& cancelled) : cancelled_(cancelled) {}
   void check_interrupt() override {
-    if (cancelled_.load(std::memory_order_relaxed)) throw FoldsCancelled();
+    if (cancelled_.load(std::memory_order_relaxed)) throw TasksCancelled();
   }
   void lambda_done(int /*index*/, int /*total*/) override { check_interrupt(); }
 
@@ -36,95 +37,215 @@ void check_interrupt_callback(void* /*unused*/) { R_CheckUserInterrupt(); }
 // True if the user asked to interrupt; R's own check would jump out of C++.
 bool interrupt_pending() { return R_ToplevelExec(check_interrupt_callback, nullptr) == FALSE; }
 
-}  // namespace
-
-// The path of every fold at the given lambdas; fold f (1-based in `foldid`)
-// is fitted without the observations whose foldid is f.
-// [[Rcpp::export]]
-Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
-                         Rcpp::NumericVector weights, Rcpp::NumericVector offset,
-                         Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
-                         Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
-                         Rcpp::NumericVector lambda, Rcpp::List control,
-                         Rcpp::IntegerVector foldid, int n_folds, int n_workers,
-                         Rcpp::Nullable<Rcpp::Function> progress) {
-  glmsparse::ProblemData data;
-  glmsparse::SurvivalData survival;
-  single_response_data(family, y, weights, offset, penalty_factor, lower_limit, upper_limit,
-                       excluded, data, survival);
-  glmsparse::FitOptions options = to_options(control);
-  options.n_threads = 1;
-  const glmsparse::LambdaGrid grid = to_grid(lambda, static_cast<int>(lambda.size()), 1.0);
-  const std::vector<int> fold_of(foldid.begin(), foldid.end());
-
-  std::vector<glmsparse::PathResult> results(static_cast<std::size_t>(n_folds));
-  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(n_folds));
-  std::atomic<int> next_fold{0}, finished{0};
+// Runs run_task(t, monitor) for t = 0, ..., n_tasks - 1 on up to n_workers
+// threads and returns the results in task order. The calling (main) thread
+// only waits: it calls progress(done, n_tasks) as tasks finish and turns a
+// user interrupt into R's interrupt once every worker has stopped.
+template <class Result, class RunTask>
+std::vector<Result> run_tasks(int n_tasks, int n_workers, Rcpp::Nullable<Rcpp::Function> progress,
+                              RunTask run_task) {
+  std::vector<Result> results(static_cast<std::size_t>(n_tasks));
+  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(n_tasks));
+  std::atomic<int> next_task{0}, finished{0};
   std::atomic<bool> cancelled{false};
-  bool interrupted = false;
-  std::exception_ptr progress_failure;
-
-  with_design(x, [&](auto& design) {
-    using Design = std::decay_t<decltype(design)>;
-    auto work = [&]() {
-      for (int fold = next_fold++; fold < n_folds; fold = next_fold++) {
-        const auto f = static_cast<std::size_t>(fold);
-        if (!cancelled.load()) {
-          try {
-            // Each fold has its own view of x (its own standardization)
-            // and its own copy of the n-vectors, made only while it runs.
-            Design fold_design = design;
-            glmsparse::ProblemData fold_data = data;
-            for (Eigen::Index i = 0; i < fold_data.weights.size(); ++i)
-              if (fold_of[static_cast<std::size_t>(i)] == fold + 1) fold_data.weights[i] = 0.0;
-            FoldMonitor monitor(cancelled);
-            results[f] = fit_single_response(fold_design, family, fold_data, survival, options,
-                                             grid, monitor);
-          } catch (const FoldsCancelled&) {
-          } catch (...) {
-            failures[f] = std::current_exception();
-            cancelled = true;
-          }
-        }
-        ++finished;
-      }
-    };
-    std::vector<std::thread> workers;
-    const int n_started = std::max(1, std::min(n_workers, n_folds));
-    try {
-      for (int t = 0; t < n_started; ++t) workers.emplace_back(work);
-    } catch (...) {
-      // Could not start every thread: the ones started do all the work.
-      if (workers.empty()) throw;
-    }
-    int reported = 0;
-    while (finished.load() < n_folds) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (interrupt_pending()) {
-        interrupted = true;
-        cancelled = true;
-        break;
-      }
-      const int done = finished.load();
-      if (progress.isNotNull() && done > reported && !progress_failure) {
+  auto work = [&]() {
+    for (int task = next_task++; task < n_tasks; task = next_task++) {
+      const auto t = static_cast<std::size_t>(task);
+      if (!cancelled.load()) {
         try {
-          Rcpp::Function(progress.get())(done, n_folds);
+          TaskMonitor monitor(cancelled);
+          results[t] = run_task(task, monitor);
+        } catch (const TasksCancelled&) {
         } catch (...) {
-          progress_failure = std::current_exception();
+          failures[t] = std::current_exception();
           cancelled = true;
         }
-        reported = done;
       }
+      ++finished;
     }
-    for (auto& worker : workers) worker.join();
-  });
+  };
+  std::vector<std::thread> workers;
+  const int n_started = std::max(1, std::min(n_workers, n_tasks));
+  try {
+    for (int w = 0; w < n_started; ++w) workers.emplace_back(work);
+  } catch (...) {
+    // Could not start every thread: the ones started do all the work.
+    if (workers.empty()) throw;
+  }
+  bool interrupted = false;
+  std::exception_ptr progress_failure;
+  int reported = 0;
+  while (finished.load() < n_tasks) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (interrupt_pending()) {
+      interrupted = true;
+      cancelled = true;
+      break;
+    }
+    const int done = finished.load();
+    if (progress.isNotNull() && done > reported && !progress_failure) {
+      try {
+        Rcpp::Function(progress.get())(done, n_tasks);
+      } catch (...) {
+        progress_failure = std::current_exception();
+        cancelled = true;
+      }
+      reported = done;
+    }
+  }
+  for (auto& worker : workers) worker.join();
 
   if (interrupted) throw Rcpp::internal::InterruptedException();
   if (progress_failure) std::rethrow_exception(progress_failure);
   for (const auto& failure : failures)
     if (failure) std::rethrow_exception(failure);
-  if (progress.isNotNull()) Rcpp::Function(progress.get())(n_folds, n_folds);
-  Rcpp::List out(n_folds);
-  for (int f = 0; f < n_folds; ++f) out[f] = to_list(results[static_cast<std::size_t>(f)]);
+  if (progress.isNotNull()) Rcpp::Function(progress.get())(n_tasks, n_tasks);
+  return results;
+}
+
+// One setting of the fits shared by all folds (one per alpha for
+// cva.glmsparse): its control list and lambdas, or an empty lambda for each
+// fold's own default grid.
+struct FoldSetting {
+  glmsparse::FitOptions options;
+  glmsparse::LambdaGrid grid;
+};
+
+std::vector<FoldSetting> to_settings(const Rcpp::List& settings) {
+  std::vector<FoldSetting> out;
+  for (R_xlen_t s = 0; s < settings.size(); ++s) {
+    const Rcpp::List setting = settings[s];
+    FoldSetting fold_setting;
+    fold_setting.options = to_options(setting["control"]);
+    fold_setting.options.n_threads = 1;
+    const Rcpp::NumericVector lambda = setting["lambda"];
+    fold_setting.grid = to_grid(lambda, Rcpp::as<int>(setting["nlambda"]),
+                                Rcpp::as<double>(setting["lambda_min_ratio"]));
+    out.push_back(fold_setting);
+  }
+  return out;
+}
+
+// Copies of the weights with the observations of fold `fold` (1-based in
+// `fold_of`) set to zero.
+Eigen::VectorXd training_weights(const Eigen::VectorXd& weights, const std::vector<int>& fold_of,
+                                 int fold) {
+  Eigen::VectorXd out = weights;
+  for (Eigen::Index i = 0; i < out.size(); ++i)
+    if (fold_of[static_cast<std::size_t>(i)] == fold) out[i] = 0.0;
+  return out;
+}
+
+}  // namespace
+
+// The paths of every (setting, fold) pair of a single-response family, in
+// the order setting 1 fold 1, setting 1 fold 2, ...; fold f (1-based in
+// `foldid`) is fitted without the observations whose foldid is f.
+// [[Rcpp::export]]
+Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
+                         Rcpp::NumericVector weights, Rcpp::NumericVector offset,
+                         Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
+                         Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
+                         Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
+                         int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
+  glmsparse::ProblemData data;
+  glmsparse::SurvivalData survival;
+  single_response_data(family, y, weights, offset, penalty_factor, lower_limit, upper_limit,
+                       excluded, data, survival);
+  const std::vector<FoldSetting> fold_settings = to_settings(settings);
+  const std::vector<int> fold_of(foldid.begin(), foldid.end());
+  const int n_tasks = static_cast<int>(fold_settings.size()) * n_folds;
+
+  const auto results = with_design(x, [&](auto& design) {
+    using Design = std::decay_t<decltype(design)>;
+    return run_tasks<glmsparse::PathResult>(n_tasks, n_workers, progress, [&](int task,
+                                                                              glmsparse::Monitor& monitor) {
+      const FoldSetting& setting = fold_settings[static_cast<std::size_t>(task / n_folds)];
+      // Each task has its own view of x (its own standardization) and its
+      // own copy of the n-vectors, made only while it runs.
+      Design fold_design = design;
+      glmsparse::ProblemData fold_data = data;
+      fold_data.weights = training_weights(data.weights, fold_of, task % n_folds + 1);
+      return fit_single_response(fold_design, family, fold_data, survival, setting.options,
+                                 setting.grid, monitor);
+    });
+  });
+  Rcpp::List out(n_tasks);
+  for (int t = 0; t < n_tasks; ++t) out[t] = to_list(results[static_cast<std::size_t>(t)]);
+  return out;
+}
+
+// As fit_folds_cpp for the multi-response families. y and offset are n x K;
+// for mgaussian with standardize.response, row f of `response_scale` holds
+// the scales of fold f's training responses (else ones): the fold fits
+// y / scale and its coefficients are returned on the scale of the fit
+// (R multiplies them back).
+// [[Rcpp::export]]
+Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y,
+                               Rcpp::NumericVector weights, Rcpp::NumericMatrix offset,
+                               bool grouped, Rcpp::NumericMatrix response_scale,
+                               Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
+                               Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
+                               Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
+                               int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
+  glmsparse::MultiProblemData data;
+  data.y = to_matrix(y);
+  data.offset = to_matrix(offset);
+  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
+  const Eigen::MatrixXd scales = to_matrix(response_scale);
+  const std::vector<FoldSetting> fold_settings = to_settings(settings);
+  const std::vector<int> fold_of(foldid.begin(), foldid.end());
+  const int n_tasks = static_cast<int>(fold_settings.size()) * n_folds;
+
+  const auto results = with_design(x, [&](auto& design) {
+    using Design = std::decay_t<decltype(design)>;
+    return run_tasks<glmsparse::MultiPathResult>(
+        n_tasks, n_workers, progress, [&](int task, glmsparse::Monitor& monitor) {
+          const FoldSetting& setting = fold_settings[static_cast<std::size_t>(task / n_folds)];
+          const int fold = task % n_folds;
+          Design fold_design = design;
+          glmsparse::MultiProblemData fold_data = data;
+          fold_data.weights = training_weights(data.weights, fold_of, fold + 1);
+          const Eigen::RowVectorXd inverse_scale = scales.row(fold).cwiseInverse();
+          fold_data.y = fold_data.y.array().rowwise() * inverse_scale.array();
+          fold_data.offset = fold_data.offset.array().rowwise() * inverse_scale.array();
+          if (family == "multinomial")
+            return glmsparse::fit_multi_path<glmsparse::Multinomial>(
+                fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
+          return glmsparse::fit_multi_path<glmsparse::MultiGaussian>(
+              fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
+        });
+  });
+  Rcpp::List out(n_tasks);
+  for (int t = 0; t < n_tasks; ++t) out[t] = to_list(results[static_cast<std::size_t>(t)]);
+  return out;
+}
+
+// The Cox loss (minus the log partial likelihood from the saturated model,
+// weights normalised to sum to 1) at each column of `eta`; y as for
+// fit_path_cpp.
+// [[Rcpp::export]]
+Rcpp::NumericVector cox_loss_cpp(Rcpp::NumericVector y, Rcpp::NumericVector weights,
+                                 Rcpp::NumericMatrix eta) {
+  const glmsparse::SurvivalData survival = survival_data(y);
+  const glmsparse::Cox cox(survival, to_vector(weights));
+  const Eigen::MatrixXd linear_predictors = to_matrix(eta);
+  Rcpp::NumericVector out(eta.ncol());
+  for (int k = 0; k < eta.ncol(); ++k) out[k] = cox.loss(linear_predictors.col(k));
+  return out;
+}
+
+// Harrell's concordance index of each column of `score` (risk scores); y as
+// for fit_path_cpp, strata ignored.
+// [[Rcpp::export]]
+Rcpp::NumericVector concordance_cpp(Rcpp::NumericVector y, Rcpp::NumericVector weights,
+                                    Rcpp::NumericMatrix score) {
+  const glmsparse::SurvivalData survival = survival_data(y);
+  const Eigen::VectorXd w = to_vector(weights);
+  const Eigen::MatrixXd scores = to_matrix(score);
+  Rcpp::NumericVector out(score.ncol());
+  for (int k = 0; k < score.ncol(); ++k)
+    out[k] = glmsparse::concordance_index(survival.start, survival.stop, survival.status, w,
+                                          scores.col(k));
   return out;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "block_coordinate_descent.hpp"
+#include "concordance.hpp"
 #include "coordinate_descent.hpp"
 #include "datafit_cox.hpp"
 #include "datafit_gaussian.hpp"
