@@ -134,29 +134,16 @@ class GlmPath {
     std::vector<Eigen::Index> stale;
     for (Eigen::Index j : variables)
       if (gradient_point_[static_cast<std::size_t>(j)] != point_) stale.push_back(j);
-    constexpr Eigen::Index piece = 256;
-    const auto count = static_cast<Eigen::Index>(stale.size());
-    parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
-      const Eigen::Index end = std::min(count, (c + 1) * piece);
-      for (Eigen::Index k = c * piece; k < end; ++k) {
-        const Eigen::Index j = stale[static_cast<std::size_t>(k)];
-        state_.gradient[j] = updates_.gradient(j);
-        gradient_point_[static_cast<std::size_t>(j)] = point_;
-      }
+    parallel_for_each(options_.n_threads, stale, 256, [&](Eigen::Index j) {
+      state_.gradient[j] = updates_.gradient(j);
+      gradient_point_[static_cast<std::size_t>(j)] = point_;
     });
   }
 
   // The model's curvatures of the working set, in parallel.
   void compute_curvatures(const std::vector<Eigen::Index>& variables) {
-    constexpr Eigen::Index piece = 64;
-    const auto count = static_cast<Eigen::Index>(variables.size());
-    parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
-      const Eigen::Index end = std::min(count, (c + 1) * piece);
-      for (Eigen::Index k = c * piece; k < end; ++k) {
-        const Eigen::Index j = variables[static_cast<std::size_t>(k)];
-        state_.curvature[j] = updates_.curvature(j);
-      }
-    });
+    parallel_for_each(options_.n_threads, variables, 64,
+                      [&](Eigen::Index j) { state_.curvature[j] = updates_.curvature(j); });
   }
 
   // Strong set, Newton steps, KKT check of everything left out, repeat.

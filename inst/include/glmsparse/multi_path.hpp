@@ -190,16 +190,10 @@ class MultiResponsePath {
 
   // Exact gradients at the current point for every response, in parallel.
   void compute_gradients(const std::vector<Eigen::Index>& variables) {
-    constexpr Eigen::Index piece = 256;
-    const auto count = static_cast<Eigen::Index>(variables.size());
-    parallel_for_chunks(options_.n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
-      const Eigen::Index end = std::min(count, (c + 1) * piece);
-      for (Eigen::Index i = c * piece; i < end; ++i) {
-        const Eigen::Index j = variables[static_cast<std::size_t>(i)];
-        for (Eigen::Index k = 0; k < n_responses_; ++k)
-          state_.responses[static_cast<std::size_t>(k)].gradient[j] =
-              updates_[static_cast<std::size_t>(k)].gradient(j);
-      }
+    parallel_for_each(options_.n_threads, variables, 256, [&](Eigen::Index j) {
+      for (Eigen::Index k = 0; k < n_responses_; ++k)
+        state_.responses[static_cast<std::size_t>(k)].gradient[j] =
+            updates_[static_cast<std::size_t>(k)].gradient(j);
     });
   }
 

@@ -44,4 +44,17 @@ void parallel_for_chunks(int n_threads, Eigen::Index n_chunks, const Task& task)
   if (failure) std::rethrow_exception(failure);
 }
 
+// Calls task(item) for every item of `items` (variables, say), in fixed
+// pieces of `piece` consecutive items run in parallel: the division depends
+// only on `piece`, so results do not depend on the number of threads.
+template <class Item, class Task>
+void parallel_for_each(int n_threads, const std::vector<Item>& items, Eigen::Index piece,
+                       const Task& task) {
+  const auto count = static_cast<Eigen::Index>(items.size());
+  parallel_for_chunks(n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
+    const Eigen::Index end = std::min(count, (c + 1) * piece);
+    for (Eigen::Index k = c * piece; k < end; ++k) task(items[static_cast<std::size_t>(k)]);
+  });
+}
+
 }  // namespace glmsparse

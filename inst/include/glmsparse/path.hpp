@@ -175,16 +175,9 @@ class GaussianPath {
   // are independent inner products, shared out among the threads in pieces
   // of fixed size, so the values do not depend on the number of threads.
   void compute_gradients(const std::vector<Eigen::Index>& variables) {
-    constexpr Eigen::Index piece = 256;
-    const auto count = static_cast<Eigen::Index>(variables.size());
     const int n_threads = Updates::exact_gradients_are_free ? 1 : options_.n_threads;
-    parallel_for_chunks(n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
-      const Eigen::Index end = std::min(count, (c + 1) * piece);
-      for (Eigen::Index k = c * piece; k < end; ++k) {
-        const Eigen::Index j = variables[static_cast<std::size_t>(k)];
-        state_.gradient[j] = updates_.gradient(j);
-      }
-    });
+    parallel_for_each(n_threads, variables, 256,
+                      [&](Eigen::Index j) { state_.gradient[j] = updates_.gradient(j); });
     for (Eigen::Index j : variables) gradient_residual_version_[j] = residual_version_;
   }
 
