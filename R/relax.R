@@ -1,6 +1,6 @@
 # The relaxed lasso: glmsparse(..., relax = TRUE). The refits are the core's
 # (relax.hpp); here the `$relaxed` component, the blend of the two fits at
-# `gamma`, and the methods of class "relaxed".
+# `gamma`, and the methods of class "gsrelaxed".
 
 # glmnet's limit on the active sets refitted: maxp = nobs - 3.
 relax_max_active <- function(nobs) as.integer(nobs - 3L)
@@ -14,10 +14,11 @@ with_relax_progress <- function(trace.it, relax) {
   relax(progress$update)
 }
 
-# The penalized fit `fit` with classes "gsrelaxed" and "relaxed" first and the relaxed path
-# `part` (path_object() or multi_path_object() of the core's relaxed
-# result) as `$relaxed`: a fit of the same kind whose solutions are those
-# of `fit` at indices `kept`, refitted without penalty on their active sets.
+# The penalized fit `fit` with classes "gsrelaxed" and "relaxed" first and
+# the relaxed path `part` (path_object() or multi_path_object() of the
+# core's relaxed result) as `$relaxed`: a fit of the same kind whose
+# solutions are those of `fit` at indices `kept`, refitted without penalty
+# on their active sets.
 relaxed_object <- function(fit, part, kept) {
   multi <- is_multi_response(fit)
   step_names <- colnames(if (multi) fit$beta[[1]] else fit$beta)[kept]
