@@ -25,6 +25,14 @@ fit_multi_path_cpp <- function(x, family, y, weights, offset, grouped, penalty_f
     .Call(`_glmsparse_fit_multi_path_cpp`, x, family, y, weights, offset, grouped, penalty_factor, lower_limit, upper_limit, excluded, lambda, nlambda, lambda_min_ratio, control, progress)
 }
 
+relax_path_cpp <- function(x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, penalized, control, max_active, progress) {
+    .Call(`_glmsparse_relax_path_cpp`, x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, penalized, control, max_active, progress)
+}
+
+relax_multi_path_cpp <- function(x, family, y, weights, offset, grouped, penalty_factor, lower_limit, upper_limit, excluded, penalized, control, max_active, progress) {
+    .Call(`_glmsparse_relax_multi_path_cpp`, x, family, y, weights, offset, grouped, penalty_factor, lower_limit, upper_limit, excluded, penalized, control, max_active, progress)
+}
+
 all_finite_cpp <- function(values) {
     .Call(`_glmsparse_all_finite_cpp`, values)
 }

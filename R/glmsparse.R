@@ -133,7 +133,21 @@
 #'   for all classes at once).
 #' @param standardize.response For `family = "mgaussian"`: whether to fit each
 #'   response on the scale of its standard deviation.
-#' @param trace.it If 1, show a progress bar over the lambdas.
+#' @param relax If `TRUE`, also fit the relaxed lasso, as `glmnet(relax =
+#'   TRUE)`: for each lambda, the model refitted without penalty (lambda = 0,
+#'   same family, weights, offset, limits, intercept and standardization) on
+#'   the variables nonzero at that lambda (in any class, for the
+#'   multi-response families). Each distinct set of variables is refitted
+#'   once; sets of more than `nobs - 3` variables are not refitted and their
+#'   lambdas are left out of the relaxed fit. The result then has classes
+#'   `"gsrelaxed"` and `"relaxed"` first and a component `relaxed`, a fit of
+#'   the same kind with the refitted coefficients; see [predict.gsrelaxed()]
+#'   for predictions that
+#'   blend the two with `gamma`. A refit that does not converge (for example
+#'   when the classes are separable and the maximum likelihood estimate does
+#'   not exist) gives a warning and the status "not converged".
+#' @param trace.it If 1, show a progress bar over the lambdas (and one over
+#'   the refits of `relax = TRUE`).
 #' @param nthreads Number of threads for the parts of the fit that run in
 #'   parallel: the covariance matrix used for tall dense `x` and the
 #'   gradients that screen variables in and out at each lambda.
@@ -154,8 +168,11 @@
 #'   `dfmat` the number of nonzero coefficients per class, and `df` the
 #'   number of variables nonzero in any class; multinomial fits carry
 #'   `grouped`. Cox fits have `a0 = NULL` (no intercept), as glmnet's; their
-#'   `coef()` has no intercept row.
-#' @seealso [predict.glmsparse()], [plot.glmsparse()], [print.glmsparse()]
+#'   `coef()` has no intercept row. With `relax = TRUE`, classes
+#'   `"gsrelaxed"` and `"relaxed"` come first and the component `relaxed`
+#'   holds the relaxed fit.
+#' @seealso [predict.glmsparse()], [plot.glmsparse()], [print.glmsparse()],
+#'   [predict.gsrelaxed()]
 #' @examples
 #' data(diabetes)
 #' fit <- glmsparse(diabetes$x2, diabetes$y)
@@ -173,6 +190,11 @@
 #' multinomial <- glmsparse(diabetes$x, tertile, family = "multinomial",
 #'                          type.multinomial = "grouped")
 #' predict(multinomial, newx = diabetes$x[1:3, ], s = 0.01, type = "class")
+#'
+#' # The relaxed lasso: least squares on each lambda's selection, blended
+#' # with the lasso by gamma.
+#' relaxed <- glmsparse(diabetes$x, diabetes$y, relax = TRUE)
+#' coef(relaxed, s = 5, gamma = 0)
 #'
 #' # Cox regression on simulated survival times.
 #' if (requireNamespace("survival", quietly = TRUE)) {
@@ -195,7 +217,7 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       penalty.factor = rep(1, nvars), lower.limits = -Inf,
                       upper.limits = Inf, maxit = 100000L,
                       type.multinomial = c("ungrouped", "grouped"),
-                      standardize.response = FALSE, trace.it = 0,
+                      standardize.response = FALSE, relax = FALSE, trace.it = 0,
                       nthreads = NULL, ...) {
   this.call <- match.call()
   # nobs and nvars are in the defaults of lambda.min.ratio, dfmax, pmax and
@@ -209,12 +231,14 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                    penalty.factor = penalty.factor, lower.limits = lower.limits,
                    upper.limits = upper.limits, maxit = maxit,
                    type.multinomial = type.multinomial,
-                   standardize.response = standardize.response, trace.it = trace.it,
-                   nthreads = nthreads, ...)
+                   standardize.response = standardize.response, relax = relax,
+                   trace.it = trace.it, nthreads = nthreads, ...)
   result <- fit_from_spec(spec)
   fit <- result$fit
   fit$call <- this.call
+  if (spec$relax) fit$relaxed$call <- this.call
   report_path_problems(fit, result$stop, spec$pmax, spec$dfmax)
+  if (spec$relax) report_relaxed_problems(fit)
   fit
 }
 
@@ -253,6 +277,7 @@ fit_spec <- function() {
   offset <- if (multi) check_offset_matrix(offset, nobs, ncol(y), family) else check_offset(offset, nobs)
   type.multinomial <- check_choice(type.multinomial, "type.multinomial", c("ungrouped", "grouped"))
   standardize.response <- check_flag(standardize.response, "standardize.response")
+  relax <- check_flag(relax, "relax")
   alpha <- check_number(alpha, "alpha", 0, 1)
   standardize <- check_flag(standardize, "standardize")
   intercept <- check_flag(intercept, "intercept")
@@ -291,7 +316,7 @@ fit_spec <- function() {
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
                   support_solves = TRUE, n_threads = nthreads)
   if (family == "cox") control <- utils::modifyList(control, cox_early_stop(control))
-  list(family = family, x = x, y = y, weights = weights, offset = offset, penalty.factor = penalty.factor, limits = limits, excluded = excluded, lambda = lambda, nlambda = nlambda, lambda.min.ratio = lambda.min.ratio, control = control, trace.it = trace.it, type.multinomial = type.multinomial, standardize.response = standardize.response, nobs = nobs, nvars = nvars, classnames = classnames, pmax = pmax, dfmax = dfmax, multi = multi)
+  list(family = family, x = x, y = y, weights = weights, offset = offset, penalty.factor = penalty.factor, limits = limits, excluded = excluded, lambda = lambda, nlambda = nlambda, lambda.min.ratio = lambda.min.ratio, control = control, trace.it = trace.it, type.multinomial = type.multinomial, standardize.response = standardize.response, nobs = nobs, nvars = nvars, classnames = classnames, pmax = pmax, dfmax = dfmax, multi = multi, relax = relax)
 }
 formals(fit_spec) <- formals(glmsparse)
 
@@ -312,13 +337,24 @@ fit_from_spec <- function(spec) {
       if (!is.null(offset)) offset <- sweep(offset, 2, response_scale, "/")
     }
     grouped <- family == "mgaussian" || type.multinomial == "grouped"
+    offset_matrix <- if (is.null(offset)) matrix(0, nobs, ncol(y)) else offset
     raw <- fit_multi_path_cpp(
-      x, family, y, weights, if (is.null(offset)) matrix(0, nobs, ncol(y)) else offset, grouped,
+      x, family, y, weights, offset_matrix, grouped,
       penalty.factor, limits$lower, limits$upper, excluded, lambda_arg, as.integer(nlambda),
       as.double(lambda.min.ratio), control, update
     )
+    if (!is.null(progress)) progress$finish()
     fit <- multi_path_object(raw, x, nobs, nvars, classnames, is_user_lambda = !is.null(lambda),
                              response_scale)
+    if (relax) {
+      relaxed_raw <- with_relax_progress(trace.it, function(update) {
+        relax_multi_path_cpp(x, family, y, weights, offset_matrix, grouped, penalty.factor,
+                             limits$lower, limits$upper, excluded, raw, control,
+                             relax_max_active(nobs), update)
+      })
+      relaxed <- multi_path_object(relaxed_raw, x, nobs, nvars, classnames, is_user_lambda = TRUE,
+                                   response_scale)
+    }
     if (family == "multinomial") fit$grouped <- grouped
     # glmnet's mgaussian null deviance is about the means of y - offset,
     # with or without an intercept, and on the original scale.
@@ -327,19 +363,28 @@ fit_from_spec <- function(spec) {
         sweep(if (is.null(offset)) y else y - offset, 2, response_scale, "*"), weights)
     }
   } else {
+    offset_vector <- if (is.null(offset)) rep(0, nobs) else offset
     raw <- fit_path_cpp(
-      x, family, y, weights, if (is.null(offset)) rep(0, nobs) else offset, penalty.factor,
+      x, family, y, weights, offset_vector, penalty.factor,
       limits$lower, limits$upper, excluded, lambda_arg, as.integer(nlambda),
       as.double(lambda.min.ratio), control, update
     )
+    if (!is.null(progress)) progress$finish()
     fit <- path_object(raw, x, nobs, nvars, is_user_lambda = !is.null(lambda))
+    if (relax) {
+      relaxed_raw <- with_relax_progress(trace.it, function(update) {
+        relax_path_cpp(x, family, y, weights, offset_vector, penalty.factor, limits$lower,
+                       limits$upper, excluded, raw, control, relax_max_active(nobs), update)
+      })
+      relaxed <- path_object(relaxed_raw, x, nobs, nvars, is_user_lambda = TRUE)
+    }
   }
-  if (!is.null(progress)) progress$finish()
   fit$offset <- !is.null(offset)
   fit$nobs <- nobs
   if (!is.null(classnames) && family != "mgaussian") fit$classnames <- classnames
   if (family == "cox") fit["a0"] <- list(NULL)
   class(fit) <- c(paste0("gs", family), "glmsparse")
+  if (relax) fit <- relaxed_object(fit, relaxed, match(relaxed_raw$lambda, raw$lambda))
   list(fit = fit, stop = raw$stop)
   })
 }

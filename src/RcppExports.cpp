@@ -136,6 +136,53 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// relax_path_cpp
+Rcpp::List relax_path_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector offset, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::List penalized, Rcpp::List control, int max_active, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _glmsparse_relax_path_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP penalizedSEXP, SEXP controlSEXP, SEXP max_activeSEXP, SEXP progressSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< std::string >::type family(familySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type penalty_factor(penalty_factorSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type lower_limit(lower_limitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type upper_limit(upper_limitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::LogicalVector >::type excluded(excludedSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type penalized(penalizedSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
+    Rcpp::traits::input_parameter< int >::type max_active(max_activeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
+    rcpp_result_gen = Rcpp::wrap(relax_path_cpp(x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, penalized, control, max_active, progress));
+    return rcpp_result_gen;
+END_RCPP
+}
+// relax_multi_path_cpp
+Rcpp::List relax_multi_path_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y, Rcpp::NumericVector weights, Rcpp::NumericMatrix offset, bool grouped, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::List penalized, Rcpp::List control, int max_active, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _glmsparse_relax_multi_path_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP groupedSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP penalizedSEXP, SEXP controlSEXP, SEXP max_activeSEXP, SEXP progressSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< std::string >::type family(familySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< bool >::type grouped(groupedSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type penalty_factor(penalty_factorSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type lower_limit(lower_limitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type upper_limit(upper_limitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::LogicalVector >::type excluded(excludedSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type penalized(penalizedSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
+    Rcpp::traits::input_parameter< int >::type max_active(max_activeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
+    rcpp_result_gen = Rcpp::wrap(relax_multi_path_cpp(x, family, y, weights, offset, grouped, penalty_factor, lower_limit, upper_limit, excluded, penalized, control, max_active, progress));
+    return rcpp_result_gen;
+END_RCPP
+}
 // all_finite_cpp
 bool all_finite_cpp(Rcpp::NumericVector values);
 RcppExport SEXP _glmsparse_all_finite_cpp(SEXP valuesSEXP) {
@@ -155,6 +202,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmsparse_concordance_cpp", (DL_FUNC) &_glmsparse_concordance_cpp, 3},
     {"_glmsparse_fit_path_cpp", (DL_FUNC) &_glmsparse_fit_path_cpp, 14},
     {"_glmsparse_fit_multi_path_cpp", (DL_FUNC) &_glmsparse_fit_multi_path_cpp, 15},
+    {"_glmsparse_relax_path_cpp", (DL_FUNC) &_glmsparse_relax_path_cpp, 13},
+    {"_glmsparse_relax_multi_path_cpp", (DL_FUNC) &_glmsparse_relax_multi_path_cpp, 14},
     {"_glmsparse_all_finite_cpp", (DL_FUNC) &_glmsparse_all_finite_cpp, 1},
     {NULL, NULL, 0}
 };

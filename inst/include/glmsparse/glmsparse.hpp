@@ -20,3 +20,4 @@
 #include "path_driver.hpp"
 #include "penalty_elastic_net.hpp"
 #include "penalty_group.hpp"
+#include "relax.hpp"
