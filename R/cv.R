@@ -37,6 +37,15 @@
 #'   `fit.preval` (linear predictors of each observation from the fold that
 #'   held it out: n x nlambda, or n x classes x nlambda for the
 #'   multi-response families) and `foldid`.
+#' @param relax If `TRUE`, cross-validate the relaxed lasso too (see
+#'   `relax` in [glmsparse()]): every fold is also refitted without penalty
+#'   on each active set, and the measure is computed for each blend `gamma`.
+#'   The result then has class `"cv.gsrelaxed"` first and a component
+#'   `relaxed` with `statlist` (the statistics per gamma), `gamma`,
+#'   `lambda.min`, `lambda.1se`, `gamma.min`, `gamma.1se`, `nzero.min`,
+#'   `nzero.1se` and `index`, as glmnet's; see [predict.cv.gsrelaxed()].
+#' @param gamma With `relax = TRUE`, the blends to cross-validate, values in
+#'   \[0, 1\] (0 is the fully relaxed fit, 1 the penalized one).
 #' @param stratified If `TRUE` and `foldid` is not given, binomial and
 #'   multinomial folds are drawn so that each class is spread evenly across
 #'   the folds.
@@ -61,10 +70,13 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
                          lambda = NULL,
                          type.measure = c("default", "mse", "deviance", "class", "auc", "mae", "C"),
                          nfolds = 10, foldid = NULL, alignment = c("lambda", "fraction"),
-                         grouped = TRUE, keep = FALSE, stratified = FALSE, trace.it = 0,
+                         grouped = TRUE, keep = FALSE, relax = FALSE,
+                         gamma = c(0, 0.25, 0.5, 0.75, 1), stratified = FALSE, trace.it = 0,
                          nthreads = NULL, ...) {
   this.call <- match.call()
   family <- check_family(family)
+  relax <- check_flag(relax, "relax")
+  if (relax) gamma <- check_gamma_grid(gamma)
   type.measure <- check_type_measure(type.measure, family)
   alignment <- check_alignment(alignment, lambda)
   grouped <- check_flag(grouped, "grouped")
@@ -74,17 +86,21 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
   nthreads <- check_nthreads(nthreads)
 
   spec <- fit_spec(x = x, y = y, family = family, weights = weights, offset = offset,
-                   lambda = lambda, nthreads = nthreads, ...)
+                   lambda = lambda, relax = relax, nthreads = nthreads, ...)
   foldid <- cv_folds(spec, nfolds, foldid, stratified)
   full <- fit_from_spec(spec)
   fit <- full$fit
   fit$call <- fit_call(this.call)
+  if (relax) fit$relaxed$call <- fit$call
   report_path_problems(fit, full$stop, spec$pmax, spec$dfmax)
+  if (relax) report_relaxed_problems(fit)
 
-  folds <- fit_folds(spec, list(fit), foldid, alignment, nthreads, trace.it)[[1]]
+  folds <- fit_folds(spec, list(fit), foldid, alignment, nthreads, trace.it, relax)[[1]]
+  name <- measure_name(type.measure, family)
+  if (relax) return(relaxed_cv(spec, fit, folds, foldid, type.measure, grouped, alignment,
+                               gamma, keep, this.call, name))
   cv <- cv_measure(spec, fit, folds, foldid, type.measure, grouped, alignment)
-  out <- c(cv$stats, list(call = this.call, name = measure_name(type.measure, family),
-                          glmsparse.fit = fit))
+  out <- c(cv$stats, list(call = this.call, name = name, glmsparse.fit = fit))
   if (keep) out <- c(out, list(fit.preval = cv$link, foldid = foldid))
   out <- c(out, optimal_lambdas(out$lambda, out$cvm, out$cvsd, type.measure))
   class(out) <- "cv.glmsparse"
@@ -95,7 +111,8 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
 # without its own arguments.
 fit_call <- function(cv_call) {
   cv_call[[1]] <- quote(glmsparse)
-  cv_only <- c("type.measure", "nfolds", "foldid", "alignment", "grouped", "keep", "stratified")
+  cv_only <- c("type.measure", "nfolds", "foldid", "alignment", "grouped", "keep", "stratified",
+               "gamma")
   cv_call[!names(cv_call) %in% cv_only]
 }
 
@@ -185,8 +202,8 @@ draw_folds <- function(nobs, nfolds, classes = NULL) {
 # cva.glmsparse), all in one parallel pool of the core. With alignment
 # "lambda" the folds are fitted at the setting's lambdas, with "fraction" on
 # their own default grids. Returns, per setting, the fold fits as fit
-# objects.
-fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it) {
+# objects; with `relax`, relaxed fits (class "gsrelaxed").
+fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, relax = FALSE) {
   nfolds <- max(foldid)
   core_settings <- lapply(settings, function(setting) {
     lambda <- numeric(0)
@@ -215,22 +232,31 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it) {
       spec$x, spec$family, spec$y, spec$weights,
       if (is.null(spec$offset)) matrix(0, nobs, n_responses) else spec$offset, grouped, scales,
       spec$penalty.factor, spec$limits$lower, spec$limits$upper, spec$excluded, core_settings,
-      foldid, as.integer(nfolds), nthreads, update)
-    to_fit <- function(r, f) {
-      multi_path_object(r, spec$x, nobs, spec$nvars, spec$classnames,
-                        is_user_lambda = alignment == "lambda", scales[f, ])
+      foldid, as.integer(nfolds), relax, nthreads, update)
+    to_object <- function(r, f) {
+      fit <- multi_path_object(r, spec$x, nobs, spec$nvars, spec$classnames,
+                               is_user_lambda = alignment == "lambda", scales[f, ])
+      class(fit) <- c(paste0("gs", spec$family), "glmsparse")
+      fit
     }
   } else {
     raw <- fit_folds_cpp(
       spec$x, spec$family, spec$y, spec$weights,
       if (is.null(spec$offset)) rep(0, nobs) else spec$offset, spec$penalty.factor,
       spec$limits$lower, spec$limits$upper, spec$excluded, core_settings, foldid,
-      as.integer(nfolds), nthreads, update)
-    to_fit <- function(r, f) {
-      path_object(r, spec$x, nobs, spec$nvars, is_user_lambda = alignment == "lambda")
+      as.integer(nfolds), relax, nthreads, update)
+    to_object <- function(r, f) {
+      fit <- path_object(r, spec$x, nobs, spec$nvars, is_user_lambda = alignment == "lambda")
+      class(fit) <- c(paste0("gs", spec$family), "glmsparse")
+      fit
     }
   }
   if (!is.null(progress)) progress$finish()
+  to_fit <- function(r, f) {
+    fit <- to_object(r$path, f)
+    if (!relax) return(fit)
+    relaxed_object(fit, to_object(r$relaxed, f), match(r$relaxed$lambda, r$path$lambda))
+  }
   lapply(seq_along(settings), function(s) {
     lapply(seq_len(nfolds), function(f) to_fit(raw[[(s - 1L) * nfolds + f]], f))
   })

@@ -33,6 +33,9 @@ cva.glmsparse <- function(x, y, alpha = seq(0, 1, len = 11)^3, family = "gaussia
                           grouped = TRUE, keep = FALSE, stratified = FALSE, trace.it = 0,
                           nthreads = NULL, ...) {
   this.call <- match.call()
+  if ("relax" %in% names(list(...))) {
+    stop("`relax` is not supported by cva.glmsparse; use cv.glmsparse(relax = TRUE) at a chosen alpha.", call. = FALSE)
+  }
   alpha <- check_alpha_grid(alpha)
   family <- check_family(family)
   type.measure <- check_type_measure(type.measure, family)

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "glue.h"  // Rcpp first: it includes R's headers in its own way
+#include "relax.h"  // Rcpp first (through glue.h): it includes R's headers in its own way
 
 using namespace glue;
 
@@ -136,18 +136,45 @@ Eigen::VectorXd training_weights(const Eigen::VectorXd& weights, const std::vect
   return out;
 }
 
+// glmnet's limit on the active sets refitted by the relaxed lasso, for a
+// fold: its number of training observations less 3.
+int fold_max_active(const std::vector<int>& fold_of, int fold) {
+  const auto held_out = std::count(fold_of.begin(), fold_of.end(), fold);
+  return static_cast<int>(fold_of.size() - static_cast<std::size_t>(held_out)) - 3;
+}
+
+// A fold's path and, with relax, its relaxed path.
+template <class Result>
+struct FoldFit {
+  Result path;
+  Result relaxed;
+};
+
+template <class Result>
+Rcpp::List to_fold_lists(const std::vector<FoldFit<Result>>& fits, bool relax) {
+  Rcpp::List out(fits.size());
+  for (std::size_t t = 0; t < fits.size(); ++t) {
+    out[static_cast<R_xlen_t>(t)] =
+        relax ? Rcpp::List::create(Rcpp::Named("path") = to_list(fits[t].path),
+                                   Rcpp::Named("relaxed") = to_list(fits[t].relaxed))
+              : Rcpp::List::create(Rcpp::Named("path") = to_list(fits[t].path));
+  }
+  return out;
+}
+
 }  // namespace
 
 // The paths of every (setting, fold) pair of a single-response family, in
 // the order setting 1 fold 1, setting 1 fold 2, ...; fold f (1-based in
-// `foldid`) is fitted without the observations whose foldid is f.
+// `foldid`) is fitted without the observations whose foldid is f. Each is
+// list(path), with `relax` list(path, relaxed).
 // [[Rcpp::export]]
 Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
                          Rcpp::NumericVector weights, Rcpp::NumericVector offset,
                          Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
                          Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
                          Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
-                         int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
+                         bool relax, int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
   glmsparse::ProblemData data;
   glmsparse::SurvivalData survival;
   single_response_data(family, y, weights, offset, penalty_factor, lower_limit, upper_limit,
@@ -158,21 +185,26 @@ Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
 
   const auto results = with_design(x, [&](auto& design) {
     using Design = std::decay_t<decltype(design)>;
-    return run_tasks<glmsparse::PathResult>(n_tasks, n_workers, progress, [&](int task,
-                                                                              glmsparse::Monitor& monitor) {
+    using Fit = FoldFit<glmsparse::PathResult>;
+    return run_tasks<Fit>(n_tasks, n_workers, progress, [&](int task, glmsparse::Monitor& monitor) {
       const FoldSetting& setting = fold_settings[static_cast<std::size_t>(task / n_folds)];
+      const int fold = task % n_folds + 1;
       // Each task has its own view of x (its own standardization) and its
       // own copy of the n-vectors, made only while it runs.
       Design fold_design = design;
       glmsparse::ProblemData fold_data = data;
-      fold_data.weights = training_weights(data.weights, fold_of, task % n_folds + 1);
-      return fit_single_response(fold_design, family, fold_data, survival, setting.options,
-                                 setting.grid, monitor);
+      fold_data.weights = training_weights(data.weights, fold_of, fold);
+      Fit fit;
+      fit.path = fit_single_response(fold_design, family, fold_data, survival, setting.options,
+                                     setting.grid, monitor);
+      if (relax)
+        fit.relaxed = relax_single_response(fold_design, family, fold_data, survival,
+                                            setting.options, fit.path,
+                                            fold_max_active(fold_of, fold), monitor);
+      return fit;
     });
   });
-  Rcpp::List out(n_tasks);
-  for (int t = 0; t < n_tasks; ++t) out[t] = to_list(results[static_cast<std::size_t>(t)]);
-  return out;
+  return to_fold_lists(results, relax);
 }
 
 // As fit_folds_cpp for the multi-response families. y and offset are n x K;
@@ -187,7 +219,8 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
                                Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
                                Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
                                Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
-                               int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
+                               bool relax, int n_workers,
+                               Rcpp::Nullable<Rcpp::Function> progress) {
   glmsparse::MultiProblemData data;
   data.y = to_matrix(y);
   data.offset = to_matrix(offset);
@@ -199,26 +232,31 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
 
   const auto results = with_design(x, [&](auto& design) {
     using Design = std::decay_t<decltype(design)>;
-    return run_tasks<glmsparse::MultiPathResult>(
-        n_tasks, n_workers, progress, [&](int task, glmsparse::Monitor& monitor) {
-          const FoldSetting& setting = fold_settings[static_cast<std::size_t>(task / n_folds)];
-          const int fold = task % n_folds;
-          Design fold_design = design;
-          glmsparse::MultiProblemData fold_data = data;
-          fold_data.weights = training_weights(data.weights, fold_of, fold + 1);
-          const Eigen::RowVectorXd inverse_scale = scales.row(fold).cwiseInverse();
-          fold_data.y = fold_data.y.array().rowwise() * inverse_scale.array();
-          fold_data.offset = fold_data.offset.array().rowwise() * inverse_scale.array();
-          if (family == "multinomial")
-            return glmsparse::fit_multi_path<glmsparse::Multinomial>(
-                fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
-          return glmsparse::fit_multi_path<glmsparse::MultiGaussian>(
-              fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
-        });
+    using Fit = FoldFit<glmsparse::MultiPathResult>;
+    return run_tasks<Fit>(n_tasks, n_workers, progress, [&](int task, glmsparse::Monitor& monitor) {
+      const FoldSetting& setting = fold_settings[static_cast<std::size_t>(task / n_folds)];
+      const int fold = task % n_folds + 1;
+      Design fold_design = design;
+      glmsparse::MultiProblemData fold_data = data;
+      fold_data.weights = training_weights(data.weights, fold_of, fold);
+      const Eigen::RowVectorXd inverse_scale = scales.row(fold - 1).cwiseInverse();
+      fold_data.y = fold_data.y.array().rowwise() * inverse_scale.array();
+      fold_data.offset = fold_data.offset.array().rowwise() * inverse_scale.array();
+      Fit fit;
+      if (family == "multinomial")
+        fit.path = glmsparse::fit_multi_path<glmsparse::Multinomial>(
+            fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
+      else
+        fit.path = glmsparse::fit_multi_path<glmsparse::MultiGaussian>(
+            fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
+      if (relax)
+        fit.relaxed = relax_multi_response(fold_design, family, fold_data, setting.options,
+                                           grouped, fit.path, fold_max_active(fold_of, fold),
+                                           monitor);
+      return fit;
+    });
   });
-  Rcpp::List out(n_tasks);
-  for (int t = 0; t < n_tasks; ++t) out[t] = to_list(results[static_cast<std::size_t>(t)]);
-  return out;
+  return to_fold_lists(results, relax);
 }
 
 // The Cox loss (minus the log partial likelihood from the saturated model,
