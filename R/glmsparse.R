@@ -323,71 +323,88 @@ formals(fit_spec) <- formals(glmsparse)
 # The fit described by fit_spec(), as glmsparse() returns it but without its
 # call, and the core's code for how the path stopped.
 fit_from_spec <- function(spec) {
-  with(spec, {
-  progress <- if (trace.it >= 1) lambda_progress_bar() else NULL
+  progress <- if (spec$trace.it >= 1) lambda_progress_bar() else NULL
   update <- if (is.null(progress)) NULL else progress$update
-  lambda_arg <- if (is.null(lambda)) numeric(0) else lambda
-  if (multi) {
-    # standardize.response: each response is fitted on the scale of its
-    # standard deviation and the coefficients are scaled back.
-    response_scale <- rep(1, ncol(y))
-    if (family == "mgaussian" && standardize.response) {
-      response_scale <- response_scales(y, weights)
-      y <- sweep(y, 2, response_scale, "/")
-      if (!is.null(offset)) offset <- sweep(offset, 2, response_scale, "/")
-    }
-    grouped <- family == "mgaussian" || type.multinomial == "grouped"
-    offset_matrix <- if (is.null(offset)) matrix(0, nobs, ncol(y)) else offset
-    raw <- fit_multi_path_cpp(
-      x, family, y, weights, offset_matrix, grouped,
-      penalty.factor, limits$lower, limits$upper, excluded, lambda_arg, as.integer(nlambda),
-      as.double(lambda.min.ratio), control, update
-    )
-    if (!is.null(progress)) progress$finish()
-    fit <- multi_path_object(raw, x, nobs, nvars, classnames, is_user_lambda = !is.null(lambda),
-                             response_scale)
-    if (relax) {
-      relaxed_raw <- with_relax_progress(trace.it, function(update) {
-        relax_multi_path_cpp(x, family, y, weights, offset_matrix, grouped, penalty.factor,
-                             limits$lower, limits$upper, excluded, raw, control,
-                             relax_max_active(nobs), update)
-      })
-      relaxed <- multi_path_object(relaxed_raw, x, nobs, nvars, classnames, is_user_lambda = TRUE,
-                                   response_scale)
-    }
-    if (family == "multinomial") fit$grouped <- grouped
-    # glmnet's mgaussian null deviance is about the means of y - offset,
-    # with or without an intercept, and on the original scale.
-    if (family == "mgaussian") {
-      fit$nulldev <- centred_sum_of_squares(
-        sweep(if (is.null(offset)) y else y - offset, 2, response_scale, "*"), weights)
-    }
-  } else {
-    offset_vector <- if (is.null(offset)) rep(0, nobs) else offset
-    raw <- fit_path_cpp(
-      x, family, y, weights, offset_vector, penalty.factor,
-      limits$lower, limits$upper, excluded, lambda_arg, as.integer(nlambda),
-      as.double(lambda.min.ratio), control, update
-    )
-    if (!is.null(progress)) progress$finish()
-    fit <- path_object(raw, x, nobs, nvars, is_user_lambda = !is.null(lambda))
-    if (relax) {
-      relaxed_raw <- with_relax_progress(trace.it, function(update) {
-        relax_path_cpp(x, family, y, weights, offset_vector, penalty.factor, limits$lower,
-                       limits$upper, excluded, raw, control, relax_max_active(nobs), update)
-      })
-      relaxed <- path_object(relaxed_raw, x, nobs, nvars, is_user_lambda = TRUE)
-    }
+  parts <- if (spec$multi) multi_response_fit(spec, update) else single_response_fit(spec, update)
+  if (!is.null(progress)) progress$finish()
+  fit <- parts$fit
+  fit$offset <- !is.null(spec$offset)
+  fit$nobs <- spec$nobs
+  if (!is.null(spec$classnames) && spec$family != "mgaussian") fit$classnames <- spec$classnames
+  if (spec$family == "cox") fit["a0"] <- list(NULL)
+  class(fit) <- c(paste0("gs", spec$family), "glmsparse")
+  if (spec$relax) {
+    relaxed <- parts$relax(spec$trace.it)
+    fit <- relaxed_object(fit, relaxed$fit, match(relaxed$raw$lambda, parts$raw$lambda))
   }
-  fit$offset <- !is.null(offset)
-  fit$nobs <- nobs
-  if (!is.null(classnames) && family != "mgaussian") fit$classnames <- classnames
-  if (family == "cox") fit["a0"] <- list(NULL)
-  class(fit) <- c(paste0("gs", family), "glmsparse")
-  if (relax) fit <- relaxed_object(fit, relaxed, match(relaxed_raw$lambda, raw$lambda))
-  list(fit = fit, stop = raw$stop)
-  })
+  list(fit = fit, stop = parts$raw$stop)
 }
+
+# The core's path of a single-response family as a fit object (without its
+# class), and relax(trace.it), the refits of its relaxed lasso.
+single_response_fit <- function(spec, update) {
+  offset <- if (is.null(spec$offset)) rep(0, spec$nobs) else spec$offset
+  raw <- fit_path_cpp(
+    spec$x, spec$family, spec$y, spec$weights, offset, spec$penalty.factor,
+    spec$limits$lower, spec$limits$upper, spec$excluded, user_lambda(spec),
+    as.integer(spec$nlambda), as.double(spec$lambda.min.ratio), spec$control, update
+  )
+  fit <- path_object(raw, spec$x, spec$nobs, spec$nvars, is_user_lambda = !is.null(spec$lambda))
+  relax <- function(trace.it) {
+    relaxed_raw <- with_relax_progress(trace.it, function(update) {
+      relax_path_cpp(spec$x, spec$family, spec$y, spec$weights, offset, spec$penalty.factor,
+                     spec$limits$lower, spec$limits$upper, spec$excluded, raw, spec$control,
+                     relax_max_active(spec$nobs), update)
+    })
+    list(raw = relaxed_raw,
+         fit = path_object(relaxed_raw, spec$x, spec$nobs, spec$nvars, is_user_lambda = TRUE))
+  }
+  list(raw = raw, fit = fit, relax = relax)
+}
+
+# As single_response_fit() for multinomial and mgaussian.
+multi_response_fit <- function(spec, update) {
+  y <- spec$y
+  offset <- spec$offset
+  # standardize.response: each response is fitted on the scale of its
+  # standard deviation and the coefficients are scaled back.
+  response_scale <- rep(1, ncol(y))
+  if (spec$family == "mgaussian" && spec$standardize.response) {
+    response_scale <- response_scales(y, spec$weights)
+    y <- sweep(y, 2, response_scale, "/")
+    if (!is.null(offset)) offset <- sweep(offset, 2, response_scale, "/")
+  }
+  grouped <- spec$family == "mgaussian" || spec$type.multinomial == "grouped"
+  offset_matrix <- if (is.null(offset)) matrix(0, spec$nobs, ncol(y)) else offset
+  raw <- fit_multi_path_cpp(
+    spec$x, spec$family, y, spec$weights, offset_matrix, grouped, spec$penalty.factor,
+    spec$limits$lower, spec$limits$upper, spec$excluded, user_lambda(spec),
+    as.integer(spec$nlambda), as.double(spec$lambda.min.ratio), spec$control, update
+  )
+  fit <- multi_path_object(raw, spec$x, spec$nobs, spec$nvars, spec$classnames,
+                           is_user_lambda = !is.null(spec$lambda), response_scale)
+  if (spec$family == "multinomial") fit$grouped <- grouped
+  # glmnet's mgaussian null deviance is about the means of y - offset,
+  # with or without an intercept, and on the original scale.
+  if (spec$family == "mgaussian") {
+    fit$nulldev <- centred_sum_of_squares(
+      sweep(if (is.null(offset)) y else y - offset, 2, response_scale, "*"), spec$weights)
+  }
+  relax <- function(trace.it) {
+    relaxed_raw <- with_relax_progress(trace.it, function(update) {
+      relax_multi_path_cpp(spec$x, spec$family, y, spec$weights, offset_matrix, grouped,
+                           spec$penalty.factor, spec$limits$lower, spec$limits$upper,
+                           spec$excluded, raw, spec$control, relax_max_active(spec$nobs), update)
+    })
+    list(raw = relaxed_raw,
+         fit = multi_path_object(relaxed_raw, spec$x, spec$nobs, spec$nvars, spec$classnames,
+                                 is_user_lambda = TRUE, response_scale))
+  }
+  list(raw = raw, fit = fit, relax = relax)
+}
+
+# The lambdas given by the user, or none (the core's default grid).
+user_lambda <- function(spec) if (is.null(spec$lambda)) numeric(0) else spec$lambda
 
 # A text progress bar over the lambdas, created at the first update so that
 # its length is known; finish() completes it when the path stops early.
