@@ -31,6 +31,7 @@ check: cpp-test test
 
 bench: install
 	for family in gaussian binomial poisson multinomial cox; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
+	$(RSCRIPT) bench/cv.R
 
 # Regenerates man/ and NAMESPACE from the roxygen comments.
 docs:

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs what glmsparse needs to build, demo and test: Debian's prebuilt
-# r-cran-* binaries where they exist, CRAN for anything still missing.
+# Installs what glmsparse needs to build, demo, test and benchmark: Debian's
+# prebuilt r-cran-* binaries where they exist, CRAN for anything still missing.
+# The benchmarks' own packages (bench, callr, foreach, doParallel) are small
+# and listed here too, so that `make bench` needs no other step.
 set -euo pipefail
 
 debian_packages=(r-cran-rcpp r-cran-rcppeigen r-cran-rcppparallel r-cran-matrix
                  r-cran-glmnet r-cran-survival r-cran-testthat r-cran-knitr r-cran-rmarkdown
-                 r-cran-bench catch2 pandoc qpdf)
-r_packages=(Rcpp RcppEigen RcppParallel Matrix glmnet survival testthat knitr rmarkdown bench)
+                 r-cran-bench r-cran-callr r-cran-foreach r-cran-doparallel catch2 pandoc qpdf)
+r_packages=(Rcpp RcppEigen RcppParallel Matrix glmnet survival testthat knitr rmarkdown
+            bench callr foreach doParallel)
 
 missing_r=$(Rscript -e 'p <- commandArgs(TRUE); cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])' "${r_packages[@]}")
 need_apt=0
