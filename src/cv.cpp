@@ -186,6 +186,17 @@ Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
   const auto results = with_design(x, [&](auto& design) {
     using Design = std::decay_t<decltype(design)>;
     using Fit = FoldFit<glmsparse::PathResult>;
+    // Gaussian folds with covariance updates share one Gram matrix of all
+    // the rows, computed here once, instead of one each.
+    glmsparse::SharedGram shared_gram;
+    if constexpr (std::is_same<Design, glmsparse::DenseDesign>::value) {
+      const int use_gram = fold_settings.front().options.use_gram;
+      if (family == "gaussian" &&
+          (use_gram == 1 || (use_gram < 0 && glmsparse::prefer_gram_updates(design)))) {
+        shared_gram = glmsparse::compute_shared_gram(design, data.weights, n_workers);
+        data.shared_gram = &shared_gram;
+      }
+    }
     return run_tasks<Fit>(n_tasks, n_workers, progress, [&](int task, glmsparse::Monitor& monitor) {
       const FoldSetting& setting = fold_settings[static_cast<std::size_t>(task / n_folds)];
       const int fold = task % n_folds + 1;

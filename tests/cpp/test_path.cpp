@@ -260,6 +260,30 @@ TEST_CASE("Naive and Gram updates give the same path", "[path]") {
   }
 }
 
+TEST_CASE("A fit leaving rows out gives the same path with a shared Gram matrix", "[path][gram]") {
+  std::mt19937 rng(61);
+  for (const Setting& setting : kSettings) {
+    Problem problem = random_problem(rng, setting);
+    INFO(describe(setting));
+    const FitOptions options = options_for(setting, 1, 1e-15);
+    test_helpers::DenseFixture dense(problem.x);
+    const glmsparse::SharedGram shared =
+        glmsparse::compute_shared_gram(dense.design, problem.data.weights, 2);
+    // Leave out every fifth row, as a cross-validation fold does.
+    for (Eigen::Index i = 0; i < problem.data.weights.size(); i += 5) problem.data.weights[i] = 0.0;
+    const PathResult own = fit_dense(problem, options, default_grid(setting));
+    problem.data.shared_gram = &shared;
+    const PathResult from_shared = fit_dense(problem, options, default_grid(setting));
+    check_same_path(problem.x, own, from_shared);
+    // The shared matrix is really used: a wrong one gives another path.
+    glmsparse::SharedGram wrong = shared;
+    wrong.raw *= 1.5;
+    problem.data.shared_gram = &wrong;
+    const PathResult from_wrong = fit_dense(problem, options, default_grid(setting));
+    CHECK(from_wrong.beta_value != own.beta_value);
+  }
+}
+
 TEST_CASE("Constant columns get a zero coefficient everywhere", "[path]") {
   std::mt19937 rng(8);
   for (bool intercept : {true, false}) {

@@ -78,6 +78,9 @@ class DenseDesign {
   // <x_j, v>, raw column.
   double raw_dot(Index j, const VectorXd& v) const { return x_.col(j).dot(v); }
 
+  // x_ij, raw.
+  double raw_value(Index i, Index j) const { return x_(i, j); }
+
   // (<x_j, a>, <x_j, b>) in one pass over the column.
   std::pair<double, double> raw_dot_pair(Index j, const VectorXd& a, const VectorXd& b) const {
     const auto col = x_.col(j);
@@ -153,6 +156,9 @@ class SparseDesign {
   double average_column_length() const {
     return x_.cols() > 0 ? static_cast<double>(x_.nonZeros()) / static_cast<double>(x_.cols()) : 0.0;
   }
+
+  // x_ij, raw (a search within the column).
+  double raw_value(Index i, Index j) const { return x_.coeff(i, j); }
 
   double raw_dot(Index j, const VectorXd& v) const {
     double sum = 0.0;

@@ -21,6 +21,34 @@
 
 namespace glmsparse {
 
+// The raw weighted Gram matrix S = X' V X of every row (V = diag(weights),
+// the weights as given), computed once and shared by fits that leave rows out
+// through zero weights (cross-validation folds): their Gram columns are then
+// S less the left-out rows' part, O(rows left out x p) per column instead of
+// O(n x p).
+struct SharedGram {
+  Eigen::MatrixXd raw;
+  Eigen::VectorXd weights;
+};
+
+// S for a dense design, in fixed pieces of columns shared out among the
+// threads (the result does not depend on their number).
+inline SharedGram compute_shared_gram(const DenseDesign& x, const Eigen::VectorXd& weights,
+                                      int n_threads) {
+  SharedGram shared;
+  shared.weights = weights;
+  const Eigen::Index p = x.cols();
+  shared.raw.resize(p, p);
+  constexpr Eigen::Index piece = 64;
+  parallel_for_chunks(n_threads, (p + piece - 1) / piece, [&](Eigen::Index c) {
+    const Eigen::Index begin = c * piece, width = std::min(p, begin + piece) - begin;
+    const Eigen::MatrixXd weighted =
+        weights.asDiagonal() * x.matrix().middleCols(begin, width);
+    shared.raw.middleCols(begin, width).noalias() = x.matrix().transpose() * weighted;
+  });
+  return shared;
+}
+
 // Covariance updates pay off for tall dense designs whose Gram fits in memory.
 template <class Design>
 bool prefer_gram_updates(const Design& x) {
@@ -57,6 +85,33 @@ class GramUpdates {
   void update(Eigen::Index j, double delta) {
     if (slot_[j] < 0) add_columns({j});
     gradient_.noalias() -= delta * gram_.col(slot_[j]);
+  }
+
+  // Gram columns from `shared` when these weights are its weights with some
+  // rows set to zero (normalized to sum to 1): the rows left out and the
+  // normalizing total are found here. Anything else leaves the columns to be
+  // computed from x.
+  void attach_shared_gram(const SharedGram* shared) {
+    if (shared == nullptr || !std::is_same<Design, DenseDesign>::value ||
+        shared->weights.size() != weights_.size())
+      return;
+    double kept_total = 0.0;
+    std::vector<Eigen::Index> left_out;
+    for (Eigen::Index i = 0; i < weights_.size(); ++i) {
+      if (weights_[i] == 0.0) {
+        if (shared->weights[i] != 0.0) left_out.push_back(i);
+      } else {
+        kept_total += shared->weights[i];
+      }
+    }
+    if (!(kept_total > 0.0)) return;
+    for (Eigen::Index i = 0; i < weights_.size(); ++i)
+      if (weights_[i] != 0.0 &&
+          std::abs(weights_[i] - shared->weights[i] / kept_total) > 1e-14 * (weights_[i] + 1e-300))
+        return;
+    shared_ = shared;
+    left_out_rows_ = std::move(left_out);
+    shared_scale_ = 1.0 / kept_total;
   }
 
   // Computes the Gram columns of a working set in blocks (one matrix product
@@ -139,7 +194,10 @@ class GramUpdates {
       // path this halves the cost of the Gram matrix.
       const Eigen::Index first_new_slot = n_slots_;
       const std::vector<RowRun> runs = rows_without_columns();
-      raw_cross_products(columns, start, stop, runs, cross);
+      if (shared_ != nullptr)
+        shared_cross_products(columns, start, stop, runs, cross);
+      else
+        raw_cross_products(columns, start, stop, runs, cross);
       for (std::size_t b = start; b < stop; ++b) {
         const Eigen::Index j = columns[b];
         const Eigen::Index slot = n_slots_++;
@@ -178,8 +236,17 @@ class GramUpdates {
                           std::size_t stop, const std::vector<RowRun>& runs,
                           Eigen::MatrixXd& cross) const;
 
+  // With a shared Gram: cross(k, .) = scale * (S(k, j) - sum over the
+  // left-out rows of v_i x_ik x_ij).
+  void shared_cross_products(const std::vector<Eigen::Index>& columns, std::size_t start,
+                             std::size_t stop, const std::vector<RowRun>& runs,
+                             Eigen::MatrixXd& cross) const;
+
   const Design& x_;
   int n_threads_;  // for computing Gram columns
+  const SharedGram* shared_ = nullptr;
+  std::vector<Eigen::Index> left_out_rows_;
+  double shared_scale_ = 1.0;
   const Eigen::VectorXd& weights_;
   const Eigen::VectorXd& column_weighted_sum_;
   const std::vector<Eigen::Index> all_rows_;  // empty: standardize every row
@@ -213,6 +280,44 @@ inline void GramUpdates<DenseDesign>::raw_cross_products(
     cross.middleRows(piece.begin, piece.end - piece.begin).noalias() =
         x_.matrix().middleCols(piece.begin, piece.end - piece.begin).transpose() *
         weighted_block;
+  });
+}
+
+template <class Design>
+void GramUpdates<Design>::shared_cross_products(const std::vector<Eigen::Index>& columns,
+                                                std::size_t start, std::size_t stop,
+                                                const std::vector<RowRun>& runs,
+                                                Eigen::MatrixXd& cross) const {
+  const auto width = static_cast<Eigen::Index>(stop - start);
+  const auto n_left_out = static_cast<Eigen::Index>(left_out_rows_.size());
+  // The left-out rows of the block's columns, times their weights.
+  Eigen::MatrixXd weighted_left_out(n_left_out, width);
+  for (Eigen::Index b = 0; b < width; ++b) {
+    const Eigen::Index j = columns[start + static_cast<std::size_t>(b)];
+    for (Eigen::Index r = 0; r < n_left_out; ++r) {
+      const Eigen::Index i = left_out_rows_[static_cast<std::size_t>(r)];
+      weighted_left_out(r, b) = shared_->weights[i] * x_.raw_value(i, j);
+    }
+  }
+  cross.resize(x_.cols(), width);
+  constexpr Eigen::Index piece_rows = 128;
+  std::vector<RowRun> pieces;
+  for (const RowRun& run : runs)
+    for (Eigen::Index begin = run.begin; begin < run.end; begin += piece_rows)
+      pieces.push_back({begin, std::min(run.end, begin + piece_rows)});
+  parallel_for_chunks(n_threads_, static_cast<Eigen::Index>(pieces.size()), [&](Eigen::Index c) {
+    const RowRun& piece = pieces[static_cast<std::size_t>(c)];
+    const Eigen::Index rows = piece.end - piece.begin;
+    Eigen::MatrixXd left_out(n_left_out, rows);
+    for (Eigen::Index k = 0; k < rows; ++k)
+      for (Eigen::Index r = 0; r < n_left_out; ++r)
+        left_out(r, k) = x_.raw_value(left_out_rows_[static_cast<std::size_t>(r)], piece.begin + k);
+    auto block = cross.middleRows(piece.begin, rows);
+    for (Eigen::Index b = 0; b < width; ++b)
+      block.col(b) = shared_->raw.col(columns[start + static_cast<std::size_t>(b)])
+                         .segment(piece.begin, rows);
+    block.noalias() -= left_out.transpose() * weighted_left_out;
+    block *= shared_scale_;
   });
 }
 

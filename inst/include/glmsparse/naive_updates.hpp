@@ -17,6 +17,10 @@
 #include "design.hpp"
 
 namespace glmsparse {
+struct SharedGram;  // gram_updates.hpp
+}
+
+namespace glmsparse {
 
 template <class Design>
 class NaiveUpdates {
@@ -31,6 +35,9 @@ class NaiveUpdates {
         weighted_residual_(weights.cwiseProduct(response)),
         weighted_residual_sum_(weighted_residual_.sum()),
         common_weight_(common_value(weights)) {}
+
+  // A shared Gram matrix is of no use to naive updates.
+  void attach_shared_gram(const SharedGram* /*shared*/) {}
 
   // <x~_j, w o r>: minus the derivative of the loss in coordinate j.
   double gradient(Eigen::Index j) const {

@@ -33,6 +33,9 @@ struct ProblemData {
   Eigen::VectorXd lower_limit;     // original scale
   Eigen::VectorXd upper_limit;
   std::vector<char> excluded;
+  // Optional, for covariance updates: the Gram matrix of all rows under the
+  // weights of which these are a subset (cross-validation folds).
+  const SharedGram* shared_gram = nullptr;
 };
 
 // Column summaries under the normalized weights, fixed for the whole path.
@@ -80,6 +83,7 @@ class GaussianPath {
         support_factor_(x.cols(), std::min<Eigen::Index>(x.cols(), max_support_solve_size),
                         options.alpha < 1.0) {
     x_.standardization().set(columns_.center, columns_.scale);
+    updates_.attach_shared_gram(data.shared_gram);
     state_.curvature = columns_.curvature;
     state_.rss = datafit_.null_working_rss();
     for (Eigen::Index j = 0; j < x.cols(); ++j)
