@@ -18,7 +18,7 @@ relaxed_cv <- function(spec, fit, folds, foldid, type.measure, grouped, alignmen
   # gamma = 1 is the plain penalized cross-validation, always computed.
   all_gamma <- if (max(gamma) < 1) c(gamma, 1) else gamma
   per_gamma <- lapply(all_gamma, function(g) {
-    blended_folds <- lapply(folds, blend_relaxed, gamma = g)
+    blended_folds <- lapply(folds, blend_fold, gamma = g)
     cv_measure(spec, fit, blended_folds, foldid, type.measure, grouped, alignment)
   })
   names(per_gamma) <- paste0("g:", all_gamma)
@@ -32,6 +32,23 @@ relaxed_cv <- function(spec, fit, folds, foldid, type.measure, grouped, alignmen
   # Not glmnet's class "cv.relaxed" first: its methods would take our fits.
   class(out) <- c("cv.gsrelaxed", "cv.relaxed", "cv.glmsparse")
   out
+}
+
+# A relaxed fold fit blended at gamma (see blend_relaxed()), with its
+# held-out linear predictors blended alike.
+blend_fold <- function(fold, gamma) {
+  blended <- blend_relaxed(fold, gamma)
+  if (gamma == 1) return(blended)
+  which <- match(fold$lambda, fold$relaxed$lambda, 0L)
+  which[which == 0L] <- max(which)
+  keep <- which > 0L
+  mix <- function(penalized, relaxed) gamma * penalized + (1 - gamma) * relaxed
+  blended$held_out_link <- if (length(dim(fold$held_out_link)) == 3L) {
+    mix(fold$held_out_link[, , keep, drop = FALSE], fold$relaxed$held_out_link[, , which[keep], drop = FALSE])
+  } else {
+    mix(fold$held_out_link[, keep, drop = FALSE], fold$relaxed$held_out_link[, which[keep], drop = FALSE])
+  }
+  blended
 }
 
 # The best (lambda, gamma) over every gamma's curve, as glmnet chooses:

@@ -252,10 +252,21 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, rel
     }
   }
   if (!is.null(progress)) progress$finish()
+  n_held_out <- tabulate(foldid, nfolds)
+  # The held-out linear predictors as rows x n_lambda, or rows x K x n_lambda.
+  shape_link <- function(link, f) {
+    if (spec$multi) dim(link) <- c(n_held_out[f], ncol(spec$y), length(link) / (n_held_out[f] * ncol(spec$y)))
+    link
+  }
   to_fit <- function(r, f) {
     fit <- to_object(r$path, f)
+    fit$held_out_link <- shape_link(r$link, f)
     if (!relax) return(fit)
-    relaxed_object(fit, to_object(r$relaxed, f), match(r$relaxed$lambda, r$path$lambda))
+    relaxed <- to_object(r$relaxed, f)
+    relaxed$held_out_link <- shape_link(r$relaxed_link, f)
+    fit <- relaxed_object(fit, relaxed, match(r$relaxed$lambda, r$path$lambda))
+    fit$relaxed$held_out_link <- relaxed$held_out_link
+    fit
   }
   lapply(seq_along(settings), function(s) {
     lapply(seq_len(nfolds), function(f) to_fit(raw[[(s - 1L) * nfolds + f]], f))
@@ -268,27 +279,19 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, rel
 # repeats its last solution, as glmnet's.
 fold_columns <- function(fold_fit, n_lambda) pmin(seq_len(n_lambda), length(fold_fit$lambda))
 
-# Linear predictors (offset included) of the observations `rows` from a
-# fold's fit at the fit's n_lambda lambdas: rows x n_lambda, or rows x K x
-# n_lambda for the multi-response families.
+# Linear predictors (offset included) of a fold's held-out observations
+# `rows` at the fit's n_lambda lambdas: rows x n_lambda, or rows x K x
+# n_lambda for the multi-response families. The core computed them for each
+# solution of the fold's path (`held_out_link`, without offset).
 fold_link <- function(fold_fit, spec, rows, n_lambda) {
   columns <- fold_columns(fold_fit, n_lambda)
-  x_rows <- spec$x[rows, , drop = FALSE]
-  one_response <- function(beta, a0, offset) {
-    link <- as.matrix(x_rows %*% beta[, columns, drop = FALSE])
-    if (!is.null(a0)) link <- sweep(link, 2, a0[columns], "+")
-    if (!is.null(offset)) link <- link + offset
-    link
-  }
   if (!spec$multi) {
-    return(one_response(fold_fit$beta, fold_fit$a0, spec$offset[rows]))
+    link <- fold_fit$held_out_link[, columns, drop = FALSE]
+    if (!is.null(spec$offset)) link <- link + spec$offset[rows]
+    return(link)
   }
-  n_responses <- length(fold_fit$beta)
-  link <- array(NA_real_, c(length(rows), n_responses, n_lambda))
-  for (k in seq_len(n_responses)) {
-    link[, k, ] <- one_response(fold_fit$beta[[k]], fold_fit$a0[k, ],
-                                if (is.null(spec$offset)) NULL else spec$offset[rows, k])
-  }
+  link <- fold_fit$held_out_link[, , columns, drop = FALSE]
+  if (!is.null(spec$offset)) link <- link + as.vector(spec$offset[rows, , drop = FALSE])
   link
 }
 

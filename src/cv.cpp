@@ -143,21 +143,34 @@ int fold_max_active(const std::vector<int>& fold_of, int fold) {
   return static_cast<int>(fold_of.size() - static_cast<std::size_t>(held_out)) - 3;
 }
 
-// A fold's path and, with relax, its relaxed path.
+// The held-out rows of fold `fold`.
+glmsparse::RowSelection held_out_rows(const std::vector<int>& fold_of, int fold) {
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < fold_of.size(); ++i)
+    if (fold_of[i] == fold) rows.push_back(static_cast<Eigen::Index>(i));
+  return glmsparse::RowSelection(static_cast<Eigen::Index>(fold_of.size()), std::move(rows));
+}
+
+// A fold's path and the linear predictors of its held-out rows under each
+// solution (offset not included); with relax, the same for its relaxed path.
 template <class Result>
 struct FoldFit {
-  Result path;
-  Result relaxed;
+  Result path, relaxed;
+  Eigen::MatrixXd link, relaxed_link;
 };
 
 template <class Result>
 Rcpp::List to_fold_lists(const std::vector<FoldFit<Result>>& fits, bool relax) {
   Rcpp::List out(fits.size());
   for (std::size_t t = 0; t < fits.size(); ++t) {
+    const FoldFit<Result>& fit = fits[t];
     out[static_cast<R_xlen_t>(t)] =
-        relax ? Rcpp::List::create(Rcpp::Named("path") = to_list(fits[t].path),
-                                   Rcpp::Named("relaxed") = to_list(fits[t].relaxed))
-              : Rcpp::List::create(Rcpp::Named("path") = to_list(fits[t].path));
+        relax ? Rcpp::List::create(Rcpp::Named("path") = to_list(fit.path),
+                                   Rcpp::Named("link") = Rcpp::wrap(fit.link),
+                                   Rcpp::Named("relaxed") = to_list(fit.relaxed),
+                                   Rcpp::Named("relaxed_link") = Rcpp::wrap(fit.relaxed_link))
+              : Rcpp::List::create(Rcpp::Named("path") = to_list(fit.path),
+                                   Rcpp::Named("link") = Rcpp::wrap(fit.link));
   }
   return out;
 }
@@ -208,10 +221,14 @@ Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
       Fit fit;
       fit.path = fit_single_response(fold_design, family, fold_data, survival, setting.options,
                                      setting.grid, monitor);
-      if (relax)
+      const glmsparse::RowSelection held_out = held_out_rows(fold_of, fold);
+      fit.link = glmsparse::linear_predictors(design, held_out, fit.path);
+      if (relax) {
         fit.relaxed = relax_single_response(fold_design, family, fold_data, survival,
                                             setting.options, fit.path,
                                             fold_max_active(fold_of, fold), monitor);
+        fit.relaxed_link = glmsparse::linear_predictors(design, held_out, fit.relaxed);
+      }
       return fit;
     });
   });
@@ -260,10 +277,20 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
       else
         fit.path = glmsparse::fit_multi_path<glmsparse::MultiGaussian>(
             fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
-      if (relax)
+      // The fold fits y / scale: its linear predictors are scaled back.
+      const glmsparse::RowSelection held_out = held_out_rows(fold_of, fold);
+      auto scale_back = [&](Eigen::MatrixXd link) {
+        for (Eigen::Index c = 0; c < link.cols(); ++c)
+          link.col(c) *= scales(fold - 1, c % scales.cols());
+        return link;
+      };
+      fit.link = scale_back(glmsparse::linear_predictors(design, held_out, fit.path));
+      if (relax) {
         fit.relaxed = relax_multi_response(fold_design, family, fold_data, setting.options,
                                            grouped, fit.path, fold_max_active(fold_of, fold),
                                            monitor);
+        fit.relaxed_link = scale_back(glmsparse::linear_predictors(design, held_out, fit.relaxed));
+      }
       return fit;
     });
   });

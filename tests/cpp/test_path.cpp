@@ -284,6 +284,32 @@ TEST_CASE("A fit leaving rows out gives the same path with a shared Gram matrix"
   }
 }
 
+TEST_CASE("Linear predictors of selected rows equal x beta + a0, dense and sparse", "[path]") {
+  std::mt19937 rng(62);
+  const Setting& setting = kSettings[0];
+  const Problem problem = random_problem(rng, setting);
+  const PathResult fit = fit_dense(problem, options_for(setting, 0), default_grid(setting));
+  const Eigen::Index n = problem.x.rows();
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index i = 1; i < n; i += 3) rows.push_back(i);
+  const glmsparse::RowSelection selection(n, rows);
+  test_helpers::DenseFixture dense(problem.x);
+  test_helpers::SparseFixture sparse(problem.x);
+  const Eigen::MatrixXd from_dense = glmsparse::linear_predictors(dense.design, selection, fit);
+  const Eigen::MatrixXd from_sparse = glmsparse::linear_predictors(sparse.design, selection, fit);
+  REQUIRE(from_dense.rows() == static_cast<Eigen::Index>(rows.size()));
+  REQUIRE(from_dense.cols() == static_cast<Eigen::Index>(fit.lambda.size()));
+  for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+    const Eigen::VectorXd beta = test_helpers::coefficients(fit, l, problem.x.cols());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const double expected = fit.intercept[l] + problem.x.row(rows[r]).dot(beta);
+      const auto k = static_cast<Eigen::Index>(r), c = static_cast<Eigen::Index>(l);
+      CHECK(from_dense(k, c) == Approx(expected).margin(1e-12));
+      CHECK(from_sparse(k, c) == Approx(expected).margin(1e-12));
+    }
+  }
+}
+
 TEST_CASE("Constant columns get a zero coefficient everywhere", "[path]") {
   std::mt19937 rng(8);
   for (bool intercept : {true, false}) {

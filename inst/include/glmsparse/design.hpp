@@ -8,6 +8,8 @@
 #pragma once
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
@@ -60,6 +62,18 @@ void standardize_cross_products(const Standardization& standardization,
   }
 }
 
+// A subset of rows: the list, and each row's place in it (-1 if absent).
+struct RowSelection {
+  std::vector<Eigen::Index> rows;
+  std::vector<Eigen::Index> place;
+
+  RowSelection(Eigen::Index n, std::vector<Eigen::Index> selected)
+      : rows(std::move(selected)), place(static_cast<std::size_t>(n), -1) {
+    for (std::size_t k = 0; k < rows.size(); ++k)
+      place[static_cast<std::size_t>(rows[k])] = static_cast<Eigen::Index>(k);
+  }
+};
+
 class DenseDesign {
  public:
   using Matrix = Eigen::Map<const Eigen::MatrixXd>;
@@ -80,6 +94,12 @@ class DenseDesign {
 
   // x_ij, raw.
   double raw_value(Index i, Index j) const { return x_(i, j); }
+
+  // out_k += a * x_{rows_k, j}, raw, over the selected rows.
+  void raw_axpy_selected(Index j, double a, const RowSelection& selection, double* out) const {
+    const auto column = x_.col(j);
+    for (std::size_t k = 0; k < selection.rows.size(); ++k) out[k] += a * column[selection.rows[k]];
+  }
 
   // (<x_j, a>, <x_j, b>) in one pass over the column.
   std::pair<double, double> raw_dot_pair(Index j, const VectorXd& a, const VectorXd& b) const {
@@ -159,6 +179,14 @@ class SparseDesign {
 
   // x_ij, raw (a search within the column).
   double raw_value(Index i, Index j) const { return x_.coeff(i, j); }
+
+  // out_k += a * x_{rows_k, j}, raw, over the selected rows.
+  void raw_axpy_selected(Index j, double a, const RowSelection& selection, double* out) const {
+    for (Matrix::InnerIterator it(x_, j); it; ++it) {
+      const Index k = selection.place[static_cast<std::size_t>(it.index())];
+      if (k >= 0) out[k] += a * it.value();
+    }
+  }
 
   double raw_dot(Index j, const VectorXd& v) const {
     double sum = 0.0;

@@ -10,6 +10,7 @@
 #include "datafit_multi.hpp"
 #include "design.hpp"
 #include "glm_path.hpp"
+#include "linear_predictors.hpp"
 #include "gram_updates.hpp"
 #include "irls_updates.hpp"
 #include "monitor.hpp"
