@@ -4,6 +4,8 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "design.hpp"
@@ -27,9 +29,32 @@ void add_linear_predictors(const Design& x, const RowSelection& selection,
     double* column = out + static_cast<Eigen::Index>(l) * stride;
     const double a0 = intercept(l);
     for (Eigen::Index r = 0; r < n_rows; ++r) column[r] = a0;
-    for (int k = column_start[l]; k < column_start[l + 1]; ++k)
-      x.raw_axpy_selected(beta_row[static_cast<std::size_t>(k)],
-                          beta_value[static_cast<std::size_t>(k)], selection, column);
+  }
+  if constexpr (std::is_same<Design, DenseDesign>::value) {
+    // Variable by variable: its selected rows are gathered once and added to
+    // every solution in which it is nonzero, contiguously.
+    std::vector<std::vector<std::pair<std::size_t, double>>> uses(
+        static_cast<std::size_t>(x.cols()));
+    for (std::size_t l = 0; l < n_lambda; ++l)
+      for (int k = column_start[l]; k < column_start[l + 1]; ++k)
+        uses[static_cast<std::size_t>(beta_row[static_cast<std::size_t>(k)])].emplace_back(
+            l, beta_value[static_cast<std::size_t>(k)]);
+    Eigen::VectorXd gathered(n_rows);
+    for (std::size_t j = 0; j < uses.size(); ++j) {
+      if (uses[j].empty()) continue;
+      const auto column = x.matrix().col(static_cast<Eigen::Index>(j));
+      for (Eigen::Index r = 0; r < n_rows; ++r) gathered[r] = column[selection.rows[static_cast<std::size_t>(r)]];
+      for (const auto& [l, value] : uses[j]) {
+        Eigen::Map<Eigen::VectorXd> target(out + static_cast<Eigen::Index>(l) * stride, n_rows);
+        target.noalias() += value * gathered;
+      }
+    }
+  } else {
+    for (std::size_t l = 0; l < n_lambda; ++l)
+      for (int k = column_start[l]; k < column_start[l + 1]; ++k)
+        x.raw_axpy_selected(beta_row[static_cast<std::size_t>(k)],
+                            beta_value[static_cast<std::size_t>(k)], selection,
+                            out + static_cast<Eigen::Index>(l) * stride);
   }
 }
 
