@@ -77,13 +77,9 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
   family <- check_family(family)
   relax <- check_flag(relax, "relax")
   if (relax) gamma <- check_gamma_grid(gamma)
-  type.measure <- check_type_measure(type.measure, family)
-  alignment <- check_alignment(alignment, lambda)
-  grouped <- check_flag(grouped, "grouped")
-  keep <- check_flag(keep, "keep")
-  stratified <- check_flag(stratified, "stratified")
-  trace.it <- check_number(trace.it, "trace.it", 0)
-  nthreads <- check_nthreads(nthreads)
+  checked <- check_cv_arguments(family, type.measure, alignment, lambda, grouped, keep,
+                                stratified, trace.it, nthreads)
+  list2env(checked, environment())  # the arguments, rebound to their checked values
 
   spec <- fit_spec(x = x, y = y, family = family, weights = weights, offset = offset,
                    lambda = lambda, relax = relax, nthreads = nthreads, ...)
@@ -105,6 +101,19 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
   out <- c(out, optimal_lambdas(out$lambda, out$cvm, out$cvsd, type.measure))
   class(out) <- "cv.glmsparse"
   out
+}
+
+# The arguments of cross-validation shared by cv.glmsparse() and
+# cva.glmsparse(), checked and coerced.
+check_cv_arguments <- function(family, type.measure, alignment, lambda, grouped, keep,
+                               stratified, trace.it, nthreads) {
+  list(type.measure = check_type_measure(type.measure, family),
+       alignment = check_alignment(alignment, lambda),
+       grouped = check_flag(grouped, "grouped"),
+       keep = check_flag(keep, "keep"),
+       stratified = check_flag(stratified, "stratified"),
+       trace.it = check_number(trace.it, "trace.it", 0),
+       nthreads = check_nthreads(nthreads))
 }
 
 # The call of the fit on all the data: the call of cross-validation

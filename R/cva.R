@@ -38,13 +38,9 @@ cva.glmsparse <- function(x, y, alpha = seq(0, 1, len = 11)^3, family = "gaussia
   }
   alpha <- check_alpha_grid(alpha)
   family <- check_family(family)
-  type.measure <- check_type_measure(type.measure, family)
-  alignment <- check_alignment(alignment, lambda)
-  grouped <- check_flag(grouped, "grouped")
-  keep <- check_flag(keep, "keep")
-  stratified <- check_flag(stratified, "stratified")
-  trace.it <- check_number(trace.it, "trace.it", 0)
-  nthreads <- check_nthreads(nthreads)
+  checked <- check_cv_arguments(family, type.measure, alignment, lambda, grouped, keep,
+                                stratified, trace.it, nthreads)
+  list2env(checked, environment())  # the arguments, rebound to their checked values
 
   specs <- lapply(alpha, function(a) {
     fit_spec(x = x, y = y, family = family, weights = weights, offset = offset, alpha = a,

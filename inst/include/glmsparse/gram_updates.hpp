@@ -230,6 +230,17 @@ class GramUpdates {
     return runs;
   }
 
+  // The runs cut into fixed-size pieces, shared out among the threads (the
+  // pieces do not depend on the number of threads).
+  static std::vector<RowRun> split_into_pieces(const std::vector<RowRun>& runs) {
+    constexpr Eigen::Index piece_rows = 128;
+    std::vector<RowRun> pieces;
+    for (const RowRun& run : runs)
+      for (Eigen::Index begin = run.begin; begin < run.end; begin += piece_rows)
+        pieces.push_back({begin, std::min(run.end, begin + piece_rows)});
+    return pieces;
+  }
+
   // cross(k, b - start) = <x_k, w o x_{columns[b]}> for b in [start, stop) and
   // k in the runs; other rows are left unset.
   void raw_cross_products(const std::vector<Eigen::Index>& columns, std::size_t start,
@@ -269,12 +280,7 @@ inline void GramUpdates<DenseDesign>::raw_cross_products(
     weighted_block.col(static_cast<Eigen::Index>(b - start)) =
         x_.matrix().col(columns[b]).cwiseProduct(weights_);
   cross.resize(x_.cols(), width);
-  // Fixed-size pieces of rows, shared out among the threads.
-  constexpr Eigen::Index piece_rows = 128;
-  std::vector<RowRun> pieces;
-  for (const RowRun& run : runs)
-    for (Eigen::Index begin = run.begin; begin < run.end; begin += piece_rows)
-      pieces.push_back({begin, std::min(run.end, begin + piece_rows)});
+  const std::vector<RowRun> pieces = split_into_pieces(runs);
   parallel_for_chunks(n_threads_, static_cast<Eigen::Index>(pieces.size()), [&](Eigen::Index c) {
     const RowRun& piece = pieces[static_cast<std::size_t>(c)];
     cross.middleRows(piece.begin, piece.end - piece.begin).noalias() =
@@ -300,11 +306,7 @@ void GramUpdates<Design>::shared_cross_products(const std::vector<Eigen::Index>&
     }
   }
   cross.resize(x_.cols(), width);
-  constexpr Eigen::Index piece_rows = 128;
-  std::vector<RowRun> pieces;
-  for (const RowRun& run : runs)
-    for (Eigen::Index begin = run.begin; begin < run.end; begin += piece_rows)
-      pieces.push_back({begin, std::min(run.end, begin + piece_rows)});
+  const std::vector<RowRun> pieces = split_into_pieces(runs);
   parallel_for_chunks(n_threads_, static_cast<Eigen::Index>(pieces.size()), [&](Eigen::Index c) {
     const RowRun& piece = pieces[static_cast<std::size_t>(c)];
     const Eigen::Index rows = piece.end - piece.begin;
