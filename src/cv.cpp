@@ -249,10 +249,8 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
                                Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
                                bool relax, int n_workers,
                                Rcpp::Nullable<Rcpp::Function> progress) {
-  glmsparse::MultiProblemData data;
-  data.y = to_matrix(y);
-  data.offset = to_matrix(offset);
-  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
+  const glmsparse::MultiProblemData data = multi_response_data(
+      y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded);
   const Eigen::MatrixXd scales = to_matrix(response_scale);
   const std::vector<FoldSetting> fold_settings = to_settings(settings);
   const std::vector<int> fold_of(foldid.begin(), foldid.end());
@@ -271,12 +269,8 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
       fold_data.y = fold_data.y.array().rowwise() * inverse_scale.array();
       fold_data.offset = fold_data.offset.array().rowwise() * inverse_scale.array();
       Fit fit;
-      if (family == "multinomial")
-        fit.path = glmsparse::fit_multi_path<glmsparse::Multinomial>(
-            fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
-      else
-        fit.path = glmsparse::fit_multi_path<glmsparse::MultiGaussian>(
-            fold_design, fold_data, setting.options, grouped, setting.grid, monitor);
+      fit.path = fit_multi_response(fold_design, family, fold_data, setting.options, grouped,
+                                    setting.grid, monitor);
       // The fold fits y / scale: its linear predictors are scaled back.
       const glmsparse::RowSelection held_out = held_out_rows(fold_of, fold);
       auto scale_back = [&](Eigen::MatrixXd link) {

@@ -33,18 +33,12 @@ Rcpp::List fit_multi_path_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y,
                               Rcpp::LogicalVector excluded, Rcpp::NumericVector lambda,
                               int nlambda, double lambda_min_ratio, Rcpp::List control,
                               Rcpp::Nullable<Rcpp::Function> progress) {
-  glmsparse::MultiProblemData data;
-  data.y = to_matrix(y);
-  data.offset = to_matrix(offset);
-  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
+  const glmsparse::MultiProblemData data = multi_response_data(
+      y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded);
   const glmsparse::FitOptions options = to_options(control);
   const glmsparse::LambdaGrid grid = to_grid(lambda, nlambda, lambda_min_ratio);
   RMonitor monitor(progress);
   return to_list(with_design(x, [&](auto& design) {
-    if (family == "multinomial")
-      return glmsparse::fit_multi_path<glmsparse::Multinomial>(design, data, options, grouped,
-                                                                 grid, monitor);
-    return glmsparse::fit_multi_path<glmsparse::MultiGaussian>(design, data, options, grouped,
-                                                                 grid, monitor);
+    return fit_multi_response(design, family, data, options, grouped, grid, monitor);
   }));
 }

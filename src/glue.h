@@ -178,4 +178,31 @@ glmsparse::PathResult fit_single_response(Design& design, const std::string& fam
   return glmsparse::fit_gaussian_path(design, data, options, grid, monitor);
 }
 
+// The problem data of a multi-response family: y and offset are n x K.
+inline glmsparse::MultiProblemData multi_response_data(
+    const Rcpp::NumericMatrix& y, const Rcpp::NumericVector& weights,
+    const Rcpp::NumericMatrix& offset, const Rcpp::NumericVector& penalty_factor,
+    const Rcpp::NumericVector& lower_limit, const Rcpp::NumericVector& upper_limit,
+    const Rcpp::LogicalVector& excluded) {
+  glmsparse::MultiProblemData data;
+  data.y = to_matrix(y);
+  data.offset = to_matrix(offset);
+  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
+  return data;
+}
+
+// The one dispatch on a multi-response family ("multinomial" or "mgaussian").
+template <class Design>
+glmsparse::MultiPathResult fit_multi_response(Design& design, const std::string& family,
+                                              const glmsparse::MultiProblemData& data,
+                                              const glmsparse::FitOptions& options, bool grouped,
+                                              const glmsparse::LambdaGrid& grid,
+                                              glmsparse::Monitor& monitor) {
+  if (family == "multinomial")
+    return glmsparse::fit_multi_path<glmsparse::Multinomial>(design, data, options, grouped, grid,
+                                                             monitor);
+  return glmsparse::fit_multi_path<glmsparse::MultiGaussian>(design, data, options, grouped, grid,
+                                                             monitor);
+}
+
 }  // namespace glue

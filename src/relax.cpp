@@ -83,10 +83,8 @@ Rcpp::List relax_multi_path_cpp(SEXP x, std::string family, Rcpp::NumericMatrix 
                                 Rcpp::LogicalVector excluded, Rcpp::List penalized,
                                 Rcpp::List control, int max_active,
                                 Rcpp::Nullable<Rcpp::Function> progress) {
-  glmsparse::MultiProblemData data;
-  data.y = to_matrix(y);
-  data.offset = to_matrix(offset);
-  set_weights_and_penalty(data, weights, penalty_factor, lower_limit, upper_limit, excluded);
+  const glmsparse::MultiProblemData data = multi_response_data(
+      y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded);
   const glmsparse::FitOptions options = to_options(control);
   const glmsparse::MultiPathResult path = multi_path_from_list(penalized);
   RMonitor monitor(progress);

@@ -48,11 +48,8 @@ glmsparse::MultiPathResult relax_multi_response(Design& design, const std::strin
       penalized, design.cols(), max_active,
       [&](const std::vector<char>& excluded, glmsparse::Monitor& refit_monitor) {
         restricted.excluded = excluded;
-        if (family == "multinomial")
-          return glmsparse::fit_multi_path<glmsparse::Multinomial>(
-              design, restricted, options_at_zero, grouped, grid, refit_monitor);
-        return glmsparse::fit_multi_path<glmsparse::MultiGaussian>(
-            design, restricted, options_at_zero, grouped, grid, refit_monitor);
+        return fit_multi_response(design, family, restricted, options_at_zero, grouped, grid,
+                                  refit_monitor);
       },
       monitor);
 }
