@@ -124,3 +124,32 @@ TEST_CASE("SparseDesign::is_constant handles explicitly stored zeros", "[design]
   CHECK_FALSE(fixture.design.is_constant(3));
   CHECK(fixture.design.is_constant(4));
 }
+
+TEST_CASE("Batched weighted cross products equal X_rows' W X_cols", "[design]") {
+  std::mt19937 rng(4);
+  // 300 rows and 270 columns of the product: more than one gathered block of
+  // each, with variables repeated and in no particular order.
+  const Eigen::Index n = 30, p = 320;
+  const Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.3);
+  const Eigen::VectorXd w = test_helpers::random_uniform(rng, n, 0.0, 2.0);
+  std::uniform_int_distribution<Eigen::Index> variable(0, p - 1);
+  std::vector<Eigen::Index> rows(300), cols(270);
+  for (auto& j : rows) j = variable(rng);
+  for (auto& j : cols) j = variable(rng);
+  Eigen::MatrixXd expected(300, 270);
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = 0; c < cols.size(); ++c)
+      expected(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
+          x.col(rows[r]).cwiseProduct(w).dot(x.col(cols[c]));
+  DenseFixture dense(x);
+  SparseFixture sparse(x);
+  Eigen::MatrixXd dense_out, sparse_out;
+  dense.design.raw_weighted_cross_products(rows, cols, w, dense_out);
+  sparse.design.raw_weighted_cross_products(rows, cols, w, sparse_out);
+  REQUIRE(dense_out.rows() == 300);
+  REQUIRE(dense_out.cols() == 270);
+  REQUIRE(sparse_out.rows() == 300);
+  REQUIRE(sparse_out.cols() == 270);
+  CHECK((dense_out - expected).cwiseAbs().maxCoeff() <= 1e-12);
+  CHECK((sparse_out - expected).cwiseAbs().maxCoeff() <= 1e-12);
+}

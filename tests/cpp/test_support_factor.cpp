@@ -25,10 +25,12 @@ struct GramFixture {
   Eigen::VectorXd curvature() const { return gram.diagonal(); }
 
   auto cross_products() const {
-    return [this](Eigen::Index j, const std::vector<Eigen::Index>& members, Eigen::VectorXd& out) {
-      out.resize(static_cast<Eigen::Index>(members.size()));
-      for (std::size_t k = 0; k < members.size(); ++k)
-        out[static_cast<Eigen::Index>(k)] = gram(members[k], j);
+    return [this](const std::vector<Eigen::Index>& columns, const std::vector<Eigen::Index>& rows,
+                  Eigen::MatrixXd& out) {
+      out.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(columns.size()));
+      for (std::size_t c = 0; c < columns.size(); ++c)
+        for (std::size_t r = 0; r < rows.size(); ++r)
+          out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = gram(rows[r], columns[c]);
     };
   }
   auto factors() const {
@@ -111,6 +113,14 @@ TEST_CASE("SupportFactor leaves out a column in the span of the others", "[suppo
   std::vector<Eigen::Index> members = factor.members();
   std::sort(members.begin(), members.end());
   CHECK(members == std::vector<Eigen::Index>{0, 1, 2});
+  // Joining in one batch, the dependent column is left out and those after
+  // it still join with exact rows.
+  glmsparse::SupportFactor batch(5, 5, true);
+  CHECK(batch.factorize({0, 1, 4, 3, 2}, 0.0, fixture.curvature(), fixture.factors(),
+                        fixture.cross_products()));
+  members = batch.members();
+  CHECK(members == std::vector<Eigen::Index>{0, 1, 3, 2});
+  check_solves(fixture, batch, {0, 1, 2, 3}, 0.0, rng);
   // A ridge makes the same support well posed.
   glmsparse::SupportFactor ridged(5, 5, true);
   CHECK(ridged.factorize({0, 1, 2, 4}, 1.0, fixture.curvature(), fixture.factors(),

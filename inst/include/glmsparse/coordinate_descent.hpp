@@ -243,9 +243,9 @@ class CoordinateDescent {
     }
     if (support.empty()) return SupportStep::no_gain;
     const double alpha = penalty_.alpha();
-    auto cross_products = [this](Eigen::Index j, const std::vector<Eigen::Index>& members,
-                                 Eigen::VectorXd& out) {
-      updates_.cross_products(j, members, out);
+    auto cross_products = [this](const std::vector<Eigen::Index>& columns,
+                                 const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) {
+      updates_.cross_products(columns, rows, out);
     };
     auto penalty_factor = [this](Eigen::Index j) { return penalty_.penalty_factor(j); };
     if (!support_factor_->factorize(support, lambda * (1.0 - alpha), state.curvature,

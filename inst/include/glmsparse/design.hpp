@@ -46,10 +46,10 @@ class Standardization {
 //
 // with c the weighted column sums, m the centres and s the scales, for the
 // variables k listed in `rows` (all variables when `rows` is empty).
-template <class Rows>
+template <class Rows, class Vector>
 void standardize_cross_products(const Standardization& standardization,
                                 const VectorXd& column_weighted_sum, Index j, const Rows& rows,
-                                VectorXd& raw) {
+                                Vector&& raw) {
   const double m_j = standardization.center(j);
   const double c_j = column_weighted_sum[j];
   const double inv_s_j = standardization.inv_scale(j);
@@ -126,6 +126,32 @@ class DenseDesign {
   // blocks of rows.
   void raw_axpy_rows(Index j, double a, VectorXd& v, Index begin, Index end) const {
     v.segment(begin, end - begin).noalias() += a * x_.col(j).segment(begin, end - begin);
+  }
+
+  // out(r, c) = sum_i w_i x_{i, rows[r]} x_{i, cols[c]}, raw columns. The
+  // columns are gathered in blocks, so that matrix products replace
+  // rows.size() * cols.size() separate inner products; a block holds at most
+  // about 32 MB whatever n.
+  void raw_weighted_cross_products(const std::vector<Index>& rows, const std::vector<Index>& cols,
+                                   const VectorXd& w, Eigen::MatrixXd& out) const {
+    const Index n = x_.rows();
+    const auto n_rows = static_cast<Index>(rows.size());
+    const auto n_cols = static_cast<Index>(cols.size());
+    const Index block = std::max<Index>(8, std::min<Index>(256, (Index{1} << 22) / std::max<Index>(n, 1)));
+    out.resize(n_rows, n_cols);
+    Eigen::MatrixXd weighted(n, std::min(block, n_cols));
+    Eigen::MatrixXd gathered(n, std::min(block, n_rows));
+    for (Index c0 = 0; c0 < n_cols; c0 += block) {
+      const Index c_size = std::min(block, n_cols - c0);
+      for (Index c = 0; c < c_size; ++c)
+        weighted.col(c) = x_.col(cols[static_cast<std::size_t>(c0 + c)]).cwiseProduct(w);
+      for (Index r0 = 0; r0 < n_rows; r0 += block) {
+        const Index r_size = std::min(block, n_rows - r0);
+        for (Index r = 0; r < r_size; ++r) gathered.col(r) = x_.col(rows[static_cast<std::size_t>(r0 + r)]);
+        out.block(r0, c0, r_size, c_size).noalias() =
+            gathered.leftCols(r_size).transpose() * weighted.leftCols(c_size);
+      }
+    }
   }
 
   // (sum_i w_i x_ij, sum_i w_i x_ij^2), in blocks of rows small enough that
@@ -224,6 +250,20 @@ class SparseDesign {
     const auto* last = rows + x_.outerIndexPtr()[j + 1];
     for (const auto* r = std::lower_bound(first, last, begin); r != last && *r < end; ++r)
       v[*r] += a * values[r - rows];
+  }
+
+  // out(r, c) = sum_i w_i x_{i, rows[r]} x_{i, cols[c]}, raw columns: each
+  // column of cols is spread into a dense buffer and dotted with the rows.
+  void raw_weighted_cross_products(const std::vector<Index>& rows, const std::vector<Index>& cols,
+                                   const VectorXd& w, Eigen::MatrixXd& out) const {
+    out.resize(static_cast<Index>(rows.size()), static_cast<Index>(cols.size()));
+    VectorXd buffer(x_.rows());
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      buffer.setZero();
+      raw_weighted_axpy(cols[c], 1.0, w, buffer);
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        out(static_cast<Index>(r), static_cast<Index>(c)) = raw_dot(rows[r], buffer);
+    }
   }
 
   std::pair<double, double> weighted_moments(Index j, const VectorXd& w) const {

@@ -127,14 +127,19 @@ class GramUpdates {
 
   void prepare_full_gradient() { ensure_initial_gradient(); }
 
-  // out_k = G_{members[k], j}, read from the stored Gram columns.
-  void cross_products(Eigen::Index j, const std::vector<Eigen::Index>& members,
-                      Eigen::VectorXd& out) {
-    if (slot_[j] < 0) add_columns({j});
-    const auto column = gram_.col(slot_[j]);
-    out.resize(static_cast<Eigen::Index>(members.size()));
-    for (std::size_t k = 0; k < members.size(); ++k)
-      out[static_cast<Eigen::Index>(k)] = column[members[k]];
+  // out(r, c) = G_{rows[r], columns[c]}, read from the stored Gram columns.
+  void cross_products(const std::vector<Eigen::Index>& columns,
+                      const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) {
+    std::vector<Eigen::Index> missing;
+    for (Eigen::Index j : columns)
+      if (slot_[j] < 0) missing.push_back(j);
+    if (!missing.empty()) add_columns(missing);
+    out.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(columns.size()));
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const auto column = gram_.col(slot_[columns[c]]);
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = column[rows[r]];
+    }
   }
 
  private:

@@ -92,20 +92,29 @@ class IrlsUpdates {
   // Arithmetic of one coordinate update (an inner product and an axpy).
   double coordinate_cost() const { return 2.0 * x_.average_column_length(); }
 
-  // out_k = <x~_{members[k]}, v o x~_j> under the current centring.
+  // out(r, c) = <x~_{rows[r]}, v o x~_{columns[c]}> under the current centring.
+  void cross_products(const std::vector<Eigen::Index>& columns,
+                      const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) {
+    x_.raw_weighted_cross_products(rows, columns, irls_weights_, out);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const Eigen::Index j = columns[c];
+      const double inv_scale_j = x_.standardization().inv_scale(j);
+      const double sum_j = intercept_ ? column_sum(j) : 0.0;
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        const Eigen::Index k = rows[r];
+        double& value = out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c));
+        if (intercept_) value -= column_sum(k) * sum_j / weight_total_;
+        value *= x_.standardization().inv_scale(k) * inv_scale_j;
+      }
+    }
+  }
+
+  // out_k = <x~_{members[k]}, v o x~_j>.
   void cross_products(Eigen::Index j, const std::vector<Eigen::Index>& members,
                       Eigen::VectorXd& out) {
-    buffer_.setZero(irls_weights_.size());
-    x_.raw_weighted_axpy(j, 1.0, irls_weights_, buffer_);
-    out.resize(static_cast<Eigen::Index>(members.size()));
-    const double inv_scale_j = x_.standardization().inv_scale(j);
-    const double sum_j = intercept_ ? column_sum(j) : 0.0;
-    for (std::size_t k = 0; k < members.size(); ++k) {
-      const Eigen::Index m = members[k];
-      double value = x_.raw_dot(m, buffer_);
-      if (intercept_) value -= column_sum(m) * sum_j / weight_total_;
-      out[static_cast<Eigen::Index>(k)] = value * x_.standardization().inv_scale(m) * inv_scale_j;
-    }
+    Eigen::MatrixXd column;
+    cross_products(std::vector<Eigen::Index>{j}, members, column);
+    out = column.col(0);
   }
 
   void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
@@ -130,7 +139,6 @@ class IrlsUpdates {
   Eigen::VectorXd column_sum_;
   std::vector<long> column_sum_step_;
   long step_ = 0;
-  Eigen::VectorXd buffer_;
 };
 
 }  // namespace glmsparse

@@ -77,15 +77,22 @@ class NaiveUpdates {
     return std::sqrt(std::max(centred, 0.0));
   }
 
-  // out_k = <x~_{members[k]}, w o x~_j>: Gram entries for an exact solve on a support.
+  // out(r, c) = <x~_{rows[r]}, w o x~_{columns[c]}>: Gram entries for an
+  // exact solve on a support.
+  void cross_products(const std::vector<Eigen::Index>& columns,
+                      const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) const {
+    x_.raw_weighted_cross_products(rows, columns, weights_, out);
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      standardize_cross_products(x_.standardization(), column_weighted_sum_, columns[c], rows,
+                                 out.col(static_cast<Eigen::Index>(c)));
+  }
+
+  // out_k = <x~_{members[k]}, w o x~_j>.
   void cross_products(Eigen::Index j, const std::vector<Eigen::Index>& members,
-                      Eigen::VectorXd& out) {
-    column_buffer_.setZero(weights_.size());
-    x_.raw_weighted_axpy(j, 1.0, weights_, column_buffer_);
-    out.resize(static_cast<Eigen::Index>(members.size()));
-    for (std::size_t k = 0; k < members.size(); ++k)
-      out[static_cast<Eigen::Index>(k)] = x_.raw_dot(members[k], column_buffer_);
-    standardize_cross_products(x_.standardization(), column_weighted_sum_, j, members, out);
+                      Eigen::VectorXd& out) const {
+    Eigen::MatrixXd column;
+    cross_products(std::vector<Eigen::Index>{j}, members, column);
+    out = column.col(0);
   }
 
   // Gradients are computed on demand: nothing to prepare.
@@ -108,7 +115,6 @@ class NaiveUpdates {
   double weighted_residual_sum_;
   double common_weight_;
   Eigen::VectorXd snapshot_;
-  Eigen::VectorXd column_buffer_;
 };
 
 }  // namespace glmsparse

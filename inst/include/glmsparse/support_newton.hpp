@@ -32,11 +32,11 @@ class SupportFactor {
   const std::vector<Eigen::Index>& members() const { return members_; }
 
   // Makes the factor describe H for the variables in `support` (in its own
-  // order, available from members()). `cross_products(j, members, out)` fills
-  // out_k = G_{members[k], j}; `curvature[j]` = G_jj; the ridge shift of j is
-  // ridge * penalty_factor(j). Variables that would make H numerically
-  // singular are left out of members(). False when S is too large, the
-  // ridge shift could not be applied, or no member is left.
+  // order, available from members()). `cross_products(columns, rows, out)`
+  // fills out(r, c) = G_{rows[r], columns[c]}; `curvature[j]` = G_jj; the
+  // ridge shift of j is ridge * penalty_factor(j). Variables that would make
+  // H numerically singular are left out of members(). False when S is too
+  // large, the ridge shift could not be applied, or no member is left.
   template <class CrossProducts, class PenaltyFactor>
   bool factorize(const std::vector<Eigen::Index>& support, double ridge,
                  const Eigen::VectorXd& curvature, const PenaltyFactor& penalty_factor,
@@ -57,12 +57,12 @@ class SupportFactor {
     std::vector<Eigen::Index> joining;
     for (Eigen::Index j : support)
       if (position_[j] < 0) joining.push_back(j);
-    // A variable (numerically) in the span of the members is left out: the
-    // solve then moves the others with it held fixed, still a descent step.
-    Eigen::VectorXd cross;
-    for (Eigen::Index j : joining) {
-      cross_products(j, members_, cross);
-      append(j, cross, curvature[j], ridge * penalty_factor(j));
+    if (!joining.empty()) {
+      std::vector<Eigen::Index> rows = members_;
+      rows.insert(rows.end(), joining.begin(), joining.end());
+      Eigen::MatrixXd cross;
+      cross_products(joining, rows, cross);
+      append(joining, cross, curvature, penalty_factor);
     }
     return size() > 0;
   }
@@ -79,26 +79,53 @@ class SupportFactor {
   void remove_member(Eigen::Index k) { remove(k); }
 
  private:
-  // Appends variable j with cross products `cross` against the members.
-  bool append(Eigen::Index j, const Eigen::VectorXd& cross, double g_jj, double shift) {
+  // Appends the joining variables in turn, with `cross` their cross products
+  // against the members and then against each other. The members' part of
+  // the new rows is one triangular solve for all of them, R = L^-1 C; each
+  // joiner's remaining entries come from the Schur complement D - R'R. A
+  // joiner whose pivot is tiny (x~_j numerically in the span of the members
+  // and the joiners before it) is left out: the solve then moves the others
+  // with it held fixed, still a descent step.
+  template <class PenaltyFactor>
+  void append(const std::vector<Eigen::Index>& joining, const Eigen::MatrixXd& cross,
+              const Eigen::VectorXd& curvature, const PenaltyFactor& penalty_factor) {
     const Eigen::Index m = size();
-    reserve(m + 1);
-    Eigen::VectorXd row = cross;
-    factor_.topLeftCorner(m, m).triangularView<Eigen::Lower>().solveInPlace(row);
-    const double diagonal = g_jj + shift;
-    const double pivot = diagonal - row.squaredNorm();
-    // A pivot this small means x~_j is (numerically) in the span of the others.
-    if (!(pivot > 1e-10 * diagonal)) return false;
-    factor_.row(m).head(m) = row.transpose();
-    factor_(m, m) = std::sqrt(pivot);
-    if (keep_gram_) {
-      gram_.row(m).head(m) = cross.transpose();
-      gram_.col(m).head(m) = cross;
-      gram_(m, m) = g_jj;
+    const auto k = static_cast<Eigen::Index>(joining.size());
+    Eigen::MatrixXd member_part = cross.topRows(m);
+    factor_.topLeftCorner(m, m).triangularView<Eigen::Lower>().solveInPlace(member_part);
+    Eigen::MatrixXd schur = cross.bottomRows(k);
+    schur.noalias() -= member_part.transpose() * member_part;
+    reserve(m + k);
+    std::vector<Eigen::Index> accepted;  // positions in `joining`
+    Eigen::VectorXd tail;
+    for (Eigen::Index i = 0; i < k; ++i) {
+      const Eigen::Index j = joining[static_cast<std::size_t>(i)];
+      const auto n_accepted = static_cast<Eigen::Index>(accepted.size());
+      // Forward substitution against the rows of the joiners already taken.
+      tail.resize(n_accepted);
+      for (Eigen::Index q = 0; q < n_accepted; ++q) {
+        double value = schur(i, accepted[static_cast<std::size_t>(q)]);
+        for (Eigen::Index t = 0; t < q; ++t) value -= tail[t] * factor_(m + q, m + t);
+        tail[q] = value / factor_(m + q, m + q);
+      }
+      const double diagonal = curvature[j] + ridge_ * penalty_factor(j);
+      const double pivot = diagonal - member_part.col(i).squaredNorm() - tail.squaredNorm();
+      if (!(pivot > 1e-10 * diagonal)) continue;
+      const Eigen::Index row = m + n_accepted;
+      factor_.row(row).head(m) = member_part.col(i).transpose();
+      factor_.row(row).segment(m, n_accepted) = tail.transpose();
+      factor_(row, row) = std::sqrt(pivot);
+      if (keep_gram_) {
+        for (Eigen::Index r = 0; r < row; ++r) {
+          const Eigen::Index source = r < m ? r : m + accepted[static_cast<std::size_t>(r - m)];
+          gram_(row, r) = gram_(r, row) = cross(source, i);
+        }
+        gram_(row, row) = curvature[j];
+      }
+      position_[j] = row;
+      members_.push_back(j);
+      accepted.push_back(i);
     }
-    position_[j] = m;
-    members_.push_back(j);
-    return true;
   }
 
   // Drops member k: the factor of the remaining rows follows from a rank-one
