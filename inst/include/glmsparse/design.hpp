@@ -252,17 +252,35 @@ class SparseDesign {
       v[*r] += a * values[r - rows];
   }
 
-  // out(r, c) = sum_i w_i x_{i, rows[r]} x_{i, cols[c]}, raw columns: each
-  // column of cols is spread into a dense buffer and dotted with the rows.
+  // out(r, c) = sum_i w_i x_{i, rows[r]} x_{i, cols[c]}, raw columns. The
+  // entries of the cols columns are regrouped by row once; then one walk
+  // down each rows column meets every product it takes part in, so the cost
+  // is that of reading the columns once, not once per pair.
   void raw_weighted_cross_products(const std::vector<Index>& rows, const std::vector<Index>& cols,
                                    const VectorXd& w, Eigen::MatrixXd& out) const {
-    out.resize(static_cast<Index>(rows.size()), static_cast<Index>(cols.size()));
-    VectorXd buffer(x_.rows());
+    out.setZero(static_cast<Index>(rows.size()), static_cast<Index>(cols.size()));
+    const Index n = x_.rows();
+    std::vector<Index> row_start(static_cast<std::size_t>(n) + 1, 0);
+    for (Index j : cols)
+      for (Matrix::InnerIterator it(x_, j); it; ++it) ++row_start[static_cast<std::size_t>(it.index()) + 1];
+    for (Index i = 0; i < n; ++i) row_start[static_cast<std::size_t>(i) + 1] += row_start[static_cast<std::size_t>(i)];
+    std::vector<Index> entry_col(static_cast<std::size_t>(row_start.back()));
+    std::vector<double> entry_value(entry_col.size());
+    std::vector<Index> next(row_start.begin(), row_start.end() - 1);
     for (std::size_t c = 0; c < cols.size(); ++c) {
-      buffer.setZero();
-      raw_weighted_axpy(cols[c], 1.0, w, buffer);
-      for (std::size_t r = 0; r < rows.size(); ++r)
-        out(static_cast<Index>(r), static_cast<Index>(c)) = raw_dot(rows[r], buffer);
+      for (Matrix::InnerIterator it(x_, cols[c]); it; ++it) {
+        const auto e = static_cast<std::size_t>(next[static_cast<std::size_t>(it.index())]++);
+        entry_col[e] = static_cast<Index>(c);
+        entry_value[e] = w[it.index()] * it.value();
+      }
+    }
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      for (Matrix::InnerIterator it(x_, rows[r]); it; ++it) {
+        const auto i = static_cast<std::size_t>(it.index());
+        for (Index e = row_start[i]; e < row_start[i + 1]; ++e)
+          out(static_cast<Index>(r), entry_col[static_cast<std::size_t>(e)]) +=
+              it.value() * entry_value[static_cast<std::size_t>(e)];
+      }
     }
   }
 
