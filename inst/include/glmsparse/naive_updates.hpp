@@ -27,9 +27,8 @@ class NaiveUpdates {
  public:
   NaiveUpdates(const Design& x, const Eigen::VectorXd& weights,
                const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
-               bool intercept, int /*n_threads*/ = 1)
+               bool /*intercept*/, int /*n_threads*/ = 1)
       : x_(x),
-        intercept_(intercept),
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),
         weighted_residual_(weights.cwiseProduct(response)),
@@ -61,20 +60,12 @@ class NaiveUpdates {
   // Each gradient costs an inner product over a column.
   static constexpr bool exact_gradients_are_free = false;
 
-  void take_snapshot() { snapshot_ = weighted_residual_; }
-
-  // ||r - r_snapshot||_w, with r centred when there is an intercept (the
-  // constant part is orthogonal to every centred column).
-  double distance_from_snapshot() const {
-    double sum_squares = 0.0, sum = 0.0;
-    for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i) {
-      if (!(weights_[i] > 0.0)) continue;
-      const double change = weighted_residual_[i] - snapshot_[i];
-      sum_squares += change * change / weights_[i];
-      sum += change;
-    }
-    const double centred = intercept_ ? sum_squares - sum * sum : sum_squares;
-    return std::sqrt(std::max(centred, 0.0));
+  // z = sqrt(w) o r, in which the W-inner product of residuals is the plain
+  // one (for ResidualSubspace).
+  void scaled_residual(Eigen::VectorXd& z) const {
+    z.resize(weighted_residual_.size());
+    for (Eigen::Index i = 0; i < z.size(); ++i)
+      z[i] = weights_[i] > 0.0 ? weighted_residual_[i] / std::sqrt(weights_[i]) : 0.0;
   }
 
   // out(r, c) = <x~_{rows[r]}, w o x~_{columns[c]}>: Gram entries for an
@@ -108,13 +99,11 @@ class NaiveUpdates {
   }
 
   const Design& x_;
-  bool intercept_;
   const Eigen::VectorXd& weights_;
   const Eigen::VectorXd& column_weighted_sum_;
   Eigen::VectorXd weighted_residual_;
   double weighted_residual_sum_;
   double common_weight_;
-  Eigen::VectorXd snapshot_;
 };
 
 }  // namespace glmsparse

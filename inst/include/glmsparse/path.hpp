@@ -20,6 +20,7 @@
 #include "parallel.hpp"
 #include "path_driver.hpp"
 #include "penalty_elastic_net.hpp"
+#include "residual_subspace.hpp"
 #include "support_newton.hpp"
 
 namespace glmsparse {
@@ -81,7 +82,10 @@ class GaussianPath {
                  columns_.weighted_sum, options.intercept, options.n_threads),
         state_(x.cols()),
         support_factor_(x.cols(), std::min<Eigen::Index>(x.cols(), max_support_solve_size),
-                        options.alpha < 1.0) {
+                        options.alpha < 1.0),
+        screen_(x.cols(), screening_depth,
+                options.intercept ? Eigen::VectorXd(datafit_.weights().cwiseSqrt())
+                                  : Eigen::VectorXd()) {
     x_.standardization().set(columns_.center, columns_.scale);
     updates_.attach_shared_gram(data.shared_gram);
     state_.curvature = columns_.curvature;
@@ -148,14 +152,16 @@ class GaussianPath {
     return ElasticNet(options_.alpha, data_.penalty_factor, lower, upper);
   }
 
-  // Gradient screening. Each gradient is <x~_j, w o r>, so since the last
-  // snapshot of all gradients it can have moved by at most
-  // sqrt(v_j) * ||r - r_snapshot||_w (Cauchy-Schwarz). A variable whose
-  // snapshot gradient plus that bound stays below a cutoff needs no fresh
-  // inner product: this saves most of the O(n p) work per lambda when p is
-  // large. With covariance updates every gradient is free and exact.
-  double gradient_bound(Eigen::Index j, double residual_change) const {
-    return std::abs(snapshot_gradient_[j]) + std::sqrt(state_.curvature[j]) * residual_change;
+  // Gradient screening (naive updates): a bound on |gradient| from the
+  // subspace of past residuals at which every gradient was computed (see
+  // residual_subspace.hpp). A variable whose bound stays below a cutoff
+  // needs no fresh inner product: this saves most of the O(n p) work per
+  // lambda when p is large. With covariance updates every gradient is free
+  // and exact.
+  void project_residual() {
+    if (Updates::exact_gradients_are_free) return;
+    updates_.scaled_residual(scaled_residual_);
+    screen_.project(scaled_residual_);
   }
 
   // Exact gradients of every variable at the current residual; those
@@ -167,8 +173,9 @@ class GaussianPath {
     for (Eigen::Index j = 0; j < p; ++j)
       if (usable_[j] && !gradient_is_current(j)) stale.push_back(j);
     compute_gradients(stale);
-    snapshot_gradient_ = state_.gradient;
-    updates_.take_snapshot();
+    if (Updates::exact_gradients_are_free) return;
+    updates_.scaled_residual(scaled_residual_);
+    screen_.add(scaled_residual_, state_.gradient);
   }
 
   bool gradient_is_current(Eigen::Index j) const {
@@ -189,12 +196,13 @@ class GaussianPath {
   // settles most of them; the rest get exact gradients, computed together.
   template <class Cutoff>
   std::vector<char> reach_cutoff(const std::vector<Eigen::Index>& candidates,
-                                 const Cutoff& cutoff, double residual_change) {
+                                 const Cutoff& cutoff) {
     std::vector<Eigen::Index> pending;
     for (Eigen::Index j : candidates) {
       if (Updates::exact_gradients_are_free) {
         if (!gradient_is_current(j)) pending.push_back(j);
-      } else if (!gradient_is_current(j) && gradient_bound(j, residual_change) >= cutoff(j)) {
+      } else if (!gradient_is_current(j) &&
+                 screen_.bound(j, std::sqrt(state_.curvature[j])) >= cutoff(j)) {
         pending.push_back(j);
       }
     }
@@ -215,7 +223,8 @@ class GaussianPath {
     std::vector<char> in_working_set(p, 0);
     std::vector<Eigen::Index> working_set;
     n_exact_gradients_ = 0;
-    double residual_change = updates_.distance_from_snapshot();
+    updates_.prepare_full_gradient();
+    project_residual();
     std::vector<Eigen::Index> candidates;
     for (Eigen::Index j = 0; j < p; ++j) {
       if (!usable_[j]) continue;
@@ -226,8 +235,7 @@ class GaussianPath {
     }
     const std::vector<char> strong = reach_cutoff(
         candidates,
-        [&](Eigen::Index j) { return penalty_.strong_rule_cutoff(lambda, previous_lambda, j); },
-        residual_change);
+        [&](Eigen::Index j) { return penalty_.strong_rule_cutoff(lambda, previous_lambda, j); });
     for (std::size_t k = 0; k < candidates.size(); ++k)
       if (strong[k]) in_working_set[candidates[k]] = 1;
     for (Eigen::Index j = 0; j < p; ++j)
@@ -252,13 +260,12 @@ class GaussianPath {
       ++residual_version_;  // every stored gradient is now out of date
       if (outcome.status != LambdaStatus::converged) return total;
       updates_.prepare_full_gradient();
-      residual_change = updates_.distance_from_snapshot();
+      project_residual();
       std::vector<Eigen::Index> left_out;
       for (Eigen::Index j = 0; j < p; ++j)
         if (usable_[j] && !in_working_set[j]) left_out.push_back(j);
       const std::vector<char> reached = reach_cutoff(
-          left_out, [&](Eigen::Index j) { return penalty_.kkt_cutoff(lambda, j); },
-          residual_change);
+          left_out, [&](Eigen::Index j) { return penalty_.kkt_cutoff(lambda, j); });
       bool violated = false;
       for (std::size_t k = 0; k < left_out.size(); ++k) {
         const Eigen::Index j = left_out[k];
@@ -326,10 +333,14 @@ class GaussianPath {
   Updates updates_;
   CoordinateState state_;
   SupportFactor support_factor_;
+  // Two past residuals: more did not settle more variables on the
+  // benchmark paths.
+  static constexpr int screening_depth = 2;
+  ResidualSubspace screen_;
+  Eigen::VectorXd scaled_residual_;
   std::vector<char> usable_;
   double tolerance_ = 0.0;
   double relative_tolerance_ = 0.0;
-  Eigen::VectorXd snapshot_gradient_;
   // Gradients computed at the current residual carry its version number.
   std::vector<long> gradient_residual_version_;
   long residual_version_ = 0;
