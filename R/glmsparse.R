@@ -309,13 +309,8 @@ fit_spec <- function() {
   excluded <- logical(nvars)
   excluded[exclude] <- TRUE
 
-  # The pass criterion is glmnet's scaled by thresh_factor. The Gaussian
-  # path also requires the objective's extrapolated progress to have settled,
-  # which alone keeps it within thresh of the optimum; the Newton steps of
-  # the other families need their inner solves ten times tighter.
-  thresh_factor <- if (family == "gaussian") 1 else 0.1
   control <- list(alpha = alpha, standardize = standardize, intercept = intercept,
-                  thresh = thresh, thresh_factor = thresh_factor, maxit = as.integer(min(maxit, .Machine$integer.max)),
+                  thresh = thresh, thresh_factor = 0.1, maxit = as.integer(min(maxit, .Machine$integer.max)),
                   dfmax = as.integer(min(dfmax, .Machine$integer.max)),
                   pmax = as.integer(min(pmax, .Machine$integer.max)),
                   early_stop = TRUE, fdev = 1e-5, devmax = 0.999, mnlam = 5L, use_gram = -1L,
