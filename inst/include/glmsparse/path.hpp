@@ -223,7 +223,6 @@ class GaussianPath {
     std::vector<char> in_working_set(p, 0);
     std::vector<Eigen::Index> working_set;
     n_exact_gradients_ = 0;
-    updates_.prepare_full_gradient();
     project_residual();
     std::vector<Eigen::Index> candidates;
     for (Eigen::Index j = 0; j < p; ++j) {
