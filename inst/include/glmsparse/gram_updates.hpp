@@ -61,7 +61,6 @@ class GramUpdates {
  public:
   // Every gradient is kept current: no screening needed.
   static constexpr bool exact_gradients_are_free = true;
-  void scaled_residual(Eigen::VectorXd& z) const { z.resize(0); }
 
   GramUpdates(const Design& x, const Eigen::VectorXd& weights,
               const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,

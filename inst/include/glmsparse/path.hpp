@@ -159,9 +159,10 @@ class GaussianPath {
   // lambda when p is large. With covariance updates every gradient is free
   // and exact.
   void project_residual() {
-    if (Updates::exact_gradients_are_free) return;
-    updates_.scaled_residual(scaled_residual_);
-    screen_.project(scaled_residual_);
+    if constexpr (!Updates::exact_gradients_are_free) {
+      updates_.scaled_residual(scaled_residual_);
+      screen_.project(scaled_residual_);
+    }
   }
 
   // Exact gradients of every variable at the current residual; those
@@ -173,9 +174,10 @@ class GaussianPath {
     for (Eigen::Index j = 0; j < p; ++j)
       if (usable_[j] && !gradient_is_current(j)) stale.push_back(j);
     compute_gradients(stale);
-    if (Updates::exact_gradients_are_free) return;
-    updates_.scaled_residual(scaled_residual_);
-    screen_.add(scaled_residual_, state_.gradient);
+    if constexpr (!Updates::exact_gradients_are_free) {
+      updates_.scaled_residual(scaled_residual_);
+      screen_.add(scaled_residual_, state_.gradient);
+    }
   }
 
   bool gradient_is_current(Eigen::Index j) const {
