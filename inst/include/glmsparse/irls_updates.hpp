@@ -40,8 +40,10 @@ class IrlsUpdates {
 
   // <x~_j, v o r> with x~_j centred by its v-weighted mean (when there is an
   // intercept) and scaled: minus the model's derivative in coordinate j.
+  // Weights that are all zero (a cox model whose risk sets are single
+  // subjects) leave nothing to centre: the model is flat.
   double gradient(Eigen::Index j) {
-    if (!intercept_) return x_.raw_dot(j, weighted_residual_) * x_.standardization().inv_scale(j);
+    if (!centred()) return x_.raw_dot(j, weighted_residual_) * x_.standardization().inv_scale(j);
     double dot;
     if (column_sum_step_[j] == step_) {
       dot = x_.raw_dot(j, weighted_residual_);
@@ -61,7 +63,7 @@ class IrlsUpdates {
     column_sum_[j] = moments.first;
     column_sum_step_[j] = step_;
     double second = moments.second;
-    if (intercept_) second -= moments.first * moments.first / weight_total_;
+    if (centred()) second -= moments.first * moments.first / weight_total_;
     const double inv_scale = x_.standardization().inv_scale(j);
     return std::max(second, 0.0) * inv_scale * inv_scale;
   }
@@ -76,7 +78,7 @@ class IrlsUpdates {
 
   // The intercept change that minimises the model for the current d.
   double intercept_change() const {
-    return intercept_ && weight_total_ > 0.0 ? weighted_residual_sum_ / weight_total_ : 0.0;
+    return centred() ? weighted_residual_sum_ / weight_total_ : 0.0;
   }
 
   // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
@@ -84,7 +86,7 @@ class IrlsUpdates {
     double total = 0.0;
     for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i)
       if (irls_weights_[i] > 0.0) total += weighted_residual_[i] * weighted_residual_[i] / irls_weights_[i];
-    if (intercept_ && weight_total_ > 0.0)
+    if (centred())
       total -= weighted_residual_sum_ * weighted_residual_sum_ / weight_total_;
     return std::max(total, 0.0);
   }
@@ -99,11 +101,11 @@ class IrlsUpdates {
     for (std::size_t c = 0; c < columns.size(); ++c) {
       const Eigen::Index j = columns[c];
       const double inv_scale_j = x_.standardization().inv_scale(j);
-      const double sum_j = intercept_ ? column_sum(j) : 0.0;
+      const double sum_j = centred() ? column_sum(j) : 0.0;
       for (std::size_t r = 0; r < rows.size(); ++r) {
         const Eigen::Index k = rows[r];
         double& value = out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c));
-        if (intercept_) value -= column_sum(k) * sum_j / weight_total_;
+        if (centred()) value -= column_sum(k) * sum_j / weight_total_;
         value *= x_.standardization().inv_scale(k) * inv_scale_j;
       }
     }
@@ -121,6 +123,9 @@ class IrlsUpdates {
   void prepare_full_gradient() {}
 
  private:
+  // Whether the profiled intercept centres the columns.
+  bool centred() const { return intercept_ && weight_total_ > 0.0; }
+
   double column_sum(Eigen::Index j) {
     if (column_sum_step_[j] != step_) {
       column_sum_[j] = x_.raw_dot(j, irls_weights_);

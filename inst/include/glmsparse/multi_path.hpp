@@ -208,7 +208,7 @@ class MultiResponsePath {
   }
   bool passes_strong_rule(Eigen::Index j, double lambda, double previous_lambda) const {
     const Eigen::VectorXd g = group_gradient(j);
-    const double size = grouped_ ? g.norm() : g.cwiseAbs().maxCoeff();
+    const double size = grouped_ ? g.stableNorm() : g.cwiseAbs().maxCoeff();
     return size >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
   }
   bool violates_kkt(Eigen::Index j, double lambda) const {

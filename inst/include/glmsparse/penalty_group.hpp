@@ -38,7 +38,7 @@ class GroupElasticNet {
     const double l1 = lambda * alpha_ * penalty_factor_[j];
     const double c = v + lambda * (1.0 - alpha_) * penalty_factor_[j];
     if (!has_limits(j)) {
-      const double norm = z.norm();
+      const double norm = z.stableNorm();
       if (norm <= l1)
         b.setZero(z.size());
       else
@@ -59,11 +59,7 @@ class GroupElasticNet {
     const double l1 = lambda * alpha_ * penalty_factor_[j];
     const double l2 = lambda * (1.0 - alpha_) * penalty_factor_[j];
     b.resize(z.size());
-    double feasible_norm_squared = 0.0;
-    for (Eigen::Index k = 0; k < z.size(); ++k)
-      if ((z[k] > 0.0 && upper_[j] > 0.0) || (z[k] < 0.0 && lower_[j] < 0.0))
-        feasible_norm_squared += z[k] * z[k];
-    if (std::sqrt(feasible_norm_squared) <= l1) {
+    if (feasible_norm(z, j) <= l1) {
       b.setZero();
       return;
     }
@@ -79,7 +75,7 @@ class GroupElasticNet {
         // d b_k / dt = z_k l1 / (t^2 denominator^2) when not clipped.
         if (b[k] == unclipped && l1 > 0.0) slope_sum += b[k] * unclipped * l1 / (t * t * denominator);
       }
-      const double norm = b.norm();
+      const double norm = b.stableNorm();
       slope = norm > 0.0 ? slope_sum / norm : 0.0;
       return norm;
     };
@@ -115,20 +111,26 @@ class GroupElasticNet {
   // Does a group sitting at zero with gradient g violate optimality? True
   // exactly when the block update from zero would move it.
   bool violates_kkt_at_zero(const Eigen::VectorXd& g, double lambda, Eigen::Index j) const {
-    double feasible_norm_squared = 0.0;
-    for (Eigen::Index k = 0; k < g.size(); ++k)
-      if ((g[k] > 0.0 && upper_[j] > 0.0) || (g[k] < 0.0 && lower_[j] < 0.0))
-        feasible_norm_squared += g[k] * g[k];
-    return std::sqrt(feasible_norm_squared) > lambda * alpha_ * penalty_factor_[j];
+    return feasible_norm(g, j) > lambda * alpha_ * penalty_factor_[j];
   }
 
   // Smallest lambda at which the group is zero, given its gradient there
   // (alpha floored at 1e-3 as glmnet does).
   double lambda_max_term(const Eigen::VectorXd& g, Eigen::Index j) const {
-    return g.norm() / (std::max(alpha_, 1e-3) * penalty_factor_[j]);
+    return g.stableNorm() / (std::max(alpha_, 1e-3) * penalty_factor_[j]);
   }
 
  private:
+  // The norm of the entries of z along which the box lets the group move
+  // from zero. Norms here are taken without overflow (stableNorm): gradients
+  // of data near 1e150 reach 1e300, whose squares do not exist.
+  double feasible_norm(const Eigen::VectorXd& z, Eigen::Index j) const {
+    Eigen::VectorXd feasible = z;
+    for (Eigen::Index k = 0; k < z.size(); ++k)
+      if (!((z[k] > 0.0 && upper_[j] > 0.0) || (z[k] < 0.0 && lower_[j] < 0.0))) feasible[k] = 0.0;
+    return feasible.stableNorm();
+  }
+
   double alpha_;
   Eigen::VectorXd penalty_factor_;
   Eigen::VectorXd lower_;

@@ -1,0 +1,124 @@
+// Inputs on which the fuzzer (tests/fuzz) found the core failing, reduced to
+// what triggered each failure; the fuzzer's own inputs are kept in
+// tests/fuzz/corpus under the names given here.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include <glmsparse/glmsparse.hpp>
+
+#include "helpers.hpp"
+
+using glmsparse::FitOptions;
+using glmsparse::LambdaGrid;
+using glmsparse::LambdaStatus;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+glmsparse::ProblemData variables(Eigen::Index n, const Eigen::VectorXd& penalty_factor) {
+  glmsparse::ProblemData data;
+  const Eigen::Index p = penalty_factor.size();
+  data.y = Eigen::VectorXd::Zero(n);
+  data.weights = Eigen::VectorXd::Ones(n);
+  data.offset = Eigen::VectorXd::Zero(n);
+  data.penalty_factor = penalty_factor;
+  data.lower_limit = Eigen::VectorXd::Constant(p, -kInf);
+  data.upper_limit = Eigen::VectorXd::Constant(p, kInf);
+  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  return data;
+}
+
+}  // namespace
+
+// corpus/cox-flat-irls-model: the only event's risk set is the subject
+// itself, so the partial likelihood is constant and every IRLS weight is
+// zero. The profiled intercept divided by their sum (0 / 0) and turned an
+// unpenalized coefficient into NaN.
+TEST_CASE("A cox model with only single-subject risk sets stays finite", "[regression][cox]") {
+  Eigen::MatrixXd x(2, 2);
+  x << 1.0, 2.0,
+       0.0, -1.0;
+  glmsparse::SurvivalData survival;
+  survival.stop = Eigen::Vector2d(8.0, 5.0);
+  survival.status = Eigen::Vector2d(1.0, 0.0);
+  const glmsparse::ProblemData data = variables(2, Eigen::Vector2d(0.0, 2.0));
+  FitOptions options;
+  options.intercept = false;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    glmsparse::Monitor monitor;
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_cox_path(compressed.design, data, survival, options, grid, monitor)
+               : glmsparse::fit_cox_path(dense.design, data, survival, options, grid, monitor);
+    REQUIRE(fit.lambda.size() == 5u);
+    for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+      CHECK(fit.status[k] == LambdaStatus::converged);
+      // Nothing can be gained: the coefficients stay at their start, zero.
+      CHECK(test_helpers::coefficients(fit, k, 2).isZero(0.0));
+    }
+  }
+}
+
+TEST_CASE("IRLS updates with all weights zero give a flat model", "[regression][irls]") {
+  const Eigen::MatrixXd x = (Eigen::MatrixXd(3, 1) << 1.0, 2.0, 4.0).finished();
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::IrlsUpdates<glmsparse::DenseDesign> updates(fixture.design, true);
+  updates.set_point(Eigen::VectorXd::Zero(3), Eigen::VectorXd::Zero(3));
+  CHECK(updates.gradient(0) == 0.0);
+  CHECK(updates.curvature(0) == 0.0);
+  CHECK(updates.intercept_change() == 0.0);
+  CHECK(updates.residual_sum_of_squares() == 0.0);
+}
+
+// corpus/mgaussian-group-norm-overflow: with x near 1e150 and y near 1e100
+// a group's gradient reaches 1e250, whose square overflows: lambda_max
+// came out infinite.
+TEST_CASE("Group norms of huge gradients do not overflow", "[regression][group]") {
+  const glmsparse::GroupElasticNet penalty(1.0, Eigen::VectorXd::Ones(1), Eigen::VectorXd::Constant(1, -kInf),
+                                           Eigen::VectorXd::Constant(1, kInf));
+  const Eigen::Vector2d g(3e250, -4e250);
+  CHECK(penalty.lambda_max_term(g, 0) == Approx(5e250));
+  CHECK(penalty.violates_kkt_at_zero(g, 4.9e250, 0));
+  CHECK_FALSE(penalty.violates_kkt_at_zero(g, 5.1e250, 0));
+  Eigen::VectorXd b;
+  penalty.threshold(g, 1.0, 2.5e250, 0, b);
+  CHECK(b[0] == Approx(1.5e250));
+  CHECK(b[1] == Approx(-2e250));
+
+  Eigen::MatrixXd x(4, 2);
+  x << 1e150, 1.0,
+       -2e150, 2.0,
+       3e150, -1.0,
+       5e149, 0.5;
+  glmsparse::MultiProblemData data;
+  data.y.resize(4, 2);
+  data.y << 1e100, -2e100,
+            3e100, 1e100,
+            -1e100, 2e100,
+            2e100, 0.0;
+  data.weights = Eigen::VectorXd::Ones(4);
+  data.offset = Eigen::MatrixXd::Zero(4, 2);
+  data.penalty_factor = Eigen::VectorXd::Ones(2);
+  data.lower_limit = Eigen::VectorXd::Constant(2, -kInf);
+  data.upper_limit = Eigen::VectorXd::Constant(2, kInf);
+  data.excluded.assign(2, 0);
+  FitOptions options;
+  options.standardize = false;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::MultiPathResult fit =
+      glmsparse::fit_multi_path<glmsparse::MultiGaussian>(fixture.design, data, options, true, grid, monitor);
+  REQUIRE(!fit.lambda.empty());
+  for (double lambda : fit.lambda) CHECK(std::isfinite(lambda));
+  for (const auto& beta : fit.beta)
+    for (double value : beta.value) CHECK(std::isfinite(value));
+}
