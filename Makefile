@@ -4,7 +4,7 @@ RSCRIPT ?= Rscript
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
 TARBALL := glmsparse_$(VERSION).tar.gz
 
-.PHONY: deps install demo cpp-test test check bench docs
+.PHONY: deps install demo cpp-test test check bench docs fuzz fuzz-short interrupts
 
 deps:
 	bash tools/install-deps.sh
@@ -21,13 +21,29 @@ cpp-test: deps
 test: install
 	$(RSCRIPT) tools/run-tests.R
 
-check: cpp-test test
+check: cpp-test test fuzz-short interrupts
 	rm -f $(TARBALL)
 	$(R) CMD build .
 	_R_CHECK_FORCE_SUGGESTS_=true $(R) CMD check --no-manual $(TARBALL) | tee check.log
 	@if grep -Eq '^Status: .*(ERROR|WARNING)' check.log; then echo "R CMD check failed"; exit 1; fi
 	@rm -f check.log
 	@echo "make check: all parts passed"
+
+# libFuzzer over the core (tests/fuzz): the committed inputs once, then
+# fuzzing from them for FUZZ_SECONDS (fuzz-short: FUZZ_SHORT_SECONDS).
+FUZZ_SECONDS ?= 600
+FUZZ_SHORT_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) -C tests/fuzz regress
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-short: deps
+	$(MAKE) -C tests/fuzz regress
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
+
+# An interrupt stops a long fit and a parallel cv.glmsparse within a second.
+interrupts: install
+	$(RSCRIPT) tools/check-interrupts.R
 
 bench: install
 	for family in gaussian binomial poisson multinomial cox; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
