@@ -4,7 +4,7 @@ RSCRIPT ?= Rscript
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
 TARBALL := glmsparse_$(VERSION).tar.gz
 
-.PHONY: deps install demo cpp-test test check bench docs fuzz fuzz-short interrupts
+.PHONY: deps install demo cpp-test test check bench docs fuzz fuzz-short interrupts sanitize sanitize-cpp sanitize-r
 
 deps:
 	bash tools/install-deps.sh
@@ -44,6 +44,17 @@ fuzz-short: deps
 # An interrupt stops a long fit and a parallel cv.glmsparse within a second.
 interrupts: install
 	$(RSCRIPT) tools/check-interrupts.R
+
+# AddressSanitizer and UBSan (tools/sanitize.sh): the Catch2 tests built in
+# build/sanitize/cpp, and the package installed into build/sanitize/lib (not
+# R's library) with the testthat suite run against it.
+sanitize: sanitize-cpp sanitize-r
+
+sanitize-cpp: deps
+	bash tools/sanitize.sh cpp
+
+sanitize-r: deps
+	bash tools/sanitize.sh r
 
 bench: install
 	for family in gaussian binomial poisson multinomial cox; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
