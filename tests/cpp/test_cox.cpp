@@ -322,3 +322,40 @@ TEST_CASE("Cox paths satisfy the KKT conditions at every lambda", "[cox][path][k
     }
   }
 }
+
+// Every subject has its event at the same time: the partial likelihood
+// sum_i w_i eta_i - log sum_j w_j e^eta_j is largest at beta = 0, where it
+// equals the saturated model's, so the path is zero throughout. Its gradients
+// there are rounding noise and must not set lambda_max (which made a grid of
+// lambdas near 1e-32 at which no pass could converge).
+TEST_CASE("Cox data with every event at one time give a zero path that converges", "[cox][path]") {
+  std::mt19937 rng(1);
+  const Eigen::Index n = 100, p = 5;
+  const Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.0);
+  SurvivalData survival;
+  survival.stop = Eigen::VectorXd::Constant(n, 1.0);
+  survival.status = Eigen::VectorXd::Ones(n);
+  glmsparse::ProblemData data;
+  data.weights = Eigen::VectorXd::Ones(n);
+  data.offset = Eigen::VectorXd::Zero(n);
+  data.penalty_factor = Eigen::VectorXd::Ones(p);
+  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
+  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
+  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  FitOptions options;
+  options.intercept = false;
+  options.max_passes_per_lambda = 1000;
+  LambdaGrid grid;
+  grid.nlambda = 10;
+  grid.lambda_min_ratio = 1e-4;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const PathResult fit = glmsparse::fit_cox_path(fixture.design, data, survival, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 10u);
+  CHECK(fit.lambda.front() == 1.0);
+  for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+    CHECK(fit.status[k] == glmsparse::LambdaStatus::converged);
+    CHECK(coefficients(fit, k, p).isZero(0.0));
+    CHECK(fit.dev_ratio[k] == 0.0);
+  }
+}

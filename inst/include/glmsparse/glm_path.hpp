@@ -78,7 +78,14 @@ class GlmPath {
     std::vector<double> lambdas = grid.user_lambda;
     if (default_grid) {
       compute_gradients(all_usable());
-      lambdas = default_lambda_grid(lambda_max_from_gradients(penalty_, usable_, state_.gradient), grid);
+      // A null model that already attains the saturated loss (every Cox
+      // event at one time, a constant count) cannot be improved on: its
+      // gradients are rounding noise and any grid is exact.
+      const bool saturated =
+          null_loss_ - saturated_loss_ <=
+          64.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(null_loss_));
+      lambdas = default_lambda_grid(
+          saturated ? 1.0 : lambda_max_from_gradients(penalty_, usable_, state_.gradient), grid);
     }
     walk_path(
         lambdas, default_grid, first, options_, monitor_, result,
