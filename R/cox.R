@@ -96,8 +96,12 @@ cox_early_stop <- function(control) {
 predict.gscox <- function(object, newx, s = NULL,
                           type = c("link", "response", "coefficients", "nonzero"),
                           exact = FALSE, newoffset, ...) {
-  type <- match.arg(type)
+  if (identical(type, "class")) {
+    stop("`type = \"class\"` is only for families \"binomial\" and \"multinomial\"; this fit is \"cox\".", call. = FALSE)
+  }
+  type <- match_choice(type, "type", c("link", "response", "coefficients", "nonzero"))
   if (!isFALSE(exact)) stop("`exact = TRUE` is not supported; solutions are interpolated.", call. = FALSE)
+  check_dots(substitute(list(...)), character(0), "predict")
   coefficients <- interpolated_coefficients(object$a0, object$beta, object$lambda, s)
   if (type == "coefficients") return(coefficients)
   if (type == "nonzero") return(nonzero_indices(coefficients))
@@ -105,8 +109,10 @@ predict.gscox <- function(object, newx, s = NULL,
   newx <- check_newx(newx, nrow(object$beta))
   link <- as.matrix(newx %*% coefficients)
   if (isTRUE(object$offset)) {
-    if (missing(newoffset)) stop("`newoffset` is required because the model was fitted with an offset.", call. = FALSE)
-    newoffset <- check_offset(newoffset, nrow(newx))
+    if (missing(newoffset) || is.null(newoffset)) {
+      stop("`newoffset` is required because the model was fitted with an offset.", call. = FALSE)
+    }
+    newoffset <- check_offset(newoffset, nrow(newx), "newoffset", "newx")
     link <- link + newoffset
   }
   if (type == "response") exp(link) else link

@@ -115,7 +115,8 @@ relaxed_choice <- function(object, s, gamma, gamma_missing) {
 #' @export
 predict.cv.gsrelaxed <- function(object, newx, s = c("lambda.1se", "lambda.min"),
                                  gamma = c("gamma.1se", "gamma.min"), ...) {
-  choice <- relaxed_choice(object, s[1], gamma[1], missing(gamma))
+  if (missing(s)) s <- "lambda.1se"
+  choice <- relaxed_choice(object, s, gamma, missing(gamma))
   stats::predict(object$glmsparse.fit, newx, s = choice$lambda, gamma = choice$gamma, ...)
 }
 
@@ -123,7 +124,8 @@ predict.cv.gsrelaxed <- function(object, newx, s = c("lambda.1se", "lambda.min")
 #' @export
 coef.cv.gsrelaxed <- function(object, s = c("lambda.1se", "lambda.min"),
                               gamma = c("gamma.1se", "gamma.min"), ...) {
-  choice <- relaxed_choice(object, s[1], gamma[1], missing(gamma))
+  if (missing(s)) s <- "lambda.1se"
+  choice <- relaxed_choice(object, s, gamma, missing(gamma))
   stats::coef(object$glmsparse.fit, s = choice$lambda, gamma = choice$gamma, ...)
 }
 
@@ -162,6 +164,7 @@ print.cv.gsrelaxed <- function(x, digits = max(3, getOption("digits") - 3), ...)
 #' plot(cv.glmsparse(diabetes$x, diabetes$y, relax = TRUE, nfolds = 5))
 #' @export
 plot.cv.gsrelaxed <- function(x, se.bands = TRUE, ...) {
+  se.bands <- check_flag(se.bands, "se.bands")
   relaxed <- x$relaxed
   statlist <- relaxed$statlist
   n_gamma <- length(statlist)

@@ -53,7 +53,9 @@
 #' @param nthreads Number of threads for the folds (and for the fit on all
 #'   the data); by default, RcppParallel's default (all cores unless set by
 #'   `RcppParallel::setThreadOptions()`).
-#' @param ... Further arguments of [glmsparse()], such as `alpha`.
+#' @param ... Further arguments of [glmsparse()], such as `alpha`; glmnet's
+#'   `parallel` is accepted and has no effect (the folds always run on
+#'   `nthreads` threads). Any other argument is an error.
 #' @return An object of class `"cv.glmsparse"` with glmnet's fields: `lambda`,
 #'   `cvm`, `cvsd`, `cvup`, `cvlo`, `nzero`, `name`, `glmsparse.fit`,
 #'   `lambda.min`, `lambda.1se`, `index`, `call`, and `fit.preval` and
@@ -74,6 +76,8 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
                          gamma = c(0, 0.25, 0.5, 0.75, 1), stratified = FALSE, trace.it = 0,
                          nthreads = NULL, ...) {
   this.call <- match.call()
+  check_required(missing(x), missing(y))
+  check_dots(substitute(list(...)), c(fit_arguments(), "parallel"), "cv.glmsparse")
   family <- check_family(family)
   relax <- check_flag(relax, "relax")
   if (relax) gamma <- check_gamma_grid(gamma)
@@ -500,6 +504,9 @@ cv_statistics <- function(cv_raw, lambda, nzero) {
   spread <- apply(sweep(values, 2, cvm)^2, 2, stats::weighted.mean, w = weights, na.rm = TRUE)
   cvsd <- sqrt(spread / (count - 1))
   keep <- !is.na(cvsd)
+  if (!any(keep)) {
+    stop("The cross-validated measure could not be computed at any lambda: it needs at least two folds where it is defined (for `type.measure = \"auc\"` folds with both classes, for \"C\" folds with comparable pairs of times). Choose another `foldid` or `type.measure`.", call. = FALSE)
+  }
   list(lambda = lambda[keep], cvm = cvm[keep], cvsd = cvsd[keep], cvup = cvm[keep] + cvsd[keep],
        cvlo = cvm[keep] - cvsd[keep], nzero = stats::setNames(nzero[keep], paste0("s", which(keep) - 1L)))
 }
@@ -596,6 +603,7 @@ cv_lambda <- function(object, s) {
 #' @export
 plot.cv.glmsparse <- function(x, sign.lambda = 1, ...) {
   sign.lambda <- check_number(sign.lambda, "sign.lambda", -1, 1)
+  if (abs(sign.lambda) != 1) stop(sprintf("`sign.lambda` must be 1 or -1; got %s.", format(sign.lambda)), call. = FALSE)
   position <- sign.lambda * log(x$lambda)
   xlab <- if (sign.lambda < 0) "-Log(Lambda)" else "Log(Lambda)"
   graphics::plot(position, x$cvm, ylim = range(x$cvup, x$cvlo), type = "n", xlab = xlab,

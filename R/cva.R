@@ -10,8 +10,9 @@
 #' @param alpha Values of the elastic-net mixing parameter, in \[0, 1\];
 #'   by default `seq(0, 1, len = 11)^3`, denser near the ridge end where
 #'   the fits change fastest.
-#' @param ... Further arguments of [glmsparse()] (not `alpha`), shared by
-#'   every alpha.
+#' @param ... Further arguments of [glmsparse()] (not `alpha` or `relax`),
+#'   shared by every alpha; glmnet's `parallel` is accepted and has no
+#'   effect. Any other argument is an error.
 #' @return An object of class `"cva.glmsparse"`: `alpha`, `nfolds`,
 #'   `foldid`, `modlist` (a `cv.glmsparse` object per alpha, in the order
 #'   of `alpha`), `alpha.min` and `lambda.min` (the pair with the best
@@ -33,9 +34,12 @@ cva.glmsparse <- function(x, y, alpha = seq(0, 1, len = 11)^3, family = "gaussia
                           grouped = TRUE, keep = FALSE, stratified = FALSE, trace.it = 0,
                           nthreads = NULL, ...) {
   this.call <- match.call()
+  check_required(missing(x), missing(y))
   if ("relax" %in% names(list(...))) {
     stop("`relax` is not supported by cva.glmsparse; use cv.glmsparse(relax = TRUE) at a chosen alpha.", call. = FALSE)
   }
+  check_dots(substitute(list(...)), c(setdiff(fit_arguments(), c("alpha", "relax")), "parallel"),
+             "cva.glmsparse")
   alpha <- check_alpha_grid(alpha)
   family <- check_family(family)
   checked <- check_cv_arguments(family, type.measure, alignment, lambda, grouped, keep,
@@ -125,13 +129,15 @@ cva_model <- function(object, alpha) {
 #' predict(tuned, newx = diabetes$x[1:3, ], alpha = 0.2, s = "lambda.1se")
 #' @export
 predict.cva.glmsparse <- function(object, newx, alpha = NULL, s = c("lambda.min", "lambda.1se"), ...) {
-  stats::predict(cva_model(object, alpha), newx, s = s[1], ...)
+  if (missing(s)) s <- "lambda.min"
+  stats::predict(cva_model(object, alpha), newx, s = s, ...)
 }
 
 #' @rdname predict.cva.glmsparse
 #' @export
 coef.cva.glmsparse <- function(object, alpha = NULL, s = c("lambda.min", "lambda.1se"), ...) {
-  stats::coef(cva_model(object, alpha), s = s[1], ...)
+  if (missing(s)) s <- "lambda.min"
+  stats::coef(cva_model(object, alpha), s = s, ...)
 }
 
 #' @method print cva.glmsparse

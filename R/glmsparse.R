@@ -154,7 +154,9 @@
 #'   The default, `NULL`, uses [RcppParallel::defaultNumThreads()], which
 #'   follows [RcppParallel::setThreadOptions()]. The result does not depend
 #'   on the number of threads, bit for bit.
-#' @param ... Not used; reserved for future arguments.
+#' @param ... glmnet's `type.gaussian` and `type.logistic` are accepted and
+#'   have no effect (the algorithm is chosen automatically); any other
+#'   argument is an error.
 #'
 #' @return An object of class `c("gsgaussian", "glmsparse")` (or
 #'   `"gsbinomial"`, `"gspoisson"`, `"gsmultinomial"`, `"gsmgaussian"`,
@@ -220,6 +222,8 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
                       standardize.response = FALSE, relax = FALSE, trace.it = 0,
                       nthreads = NULL, ...) {
   this.call <- match.call()
+  check_required(missing(x), missing(y))
+  check_dots(substitute(list(...)), glmnet_only_arguments, "glmsparse")
   # nobs and nvars are in the defaults of lambda.min.ratio, dfmax, pmax and
   # penalty.factor, which are forced here.
   nobs <- NROW(x)
@@ -242,6 +246,18 @@ glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NULL,
   fit
 }
 
+# glmnet's arguments that choose among its algorithms; glmsparse() and the
+# cross-validation functions accept them and choose their own.
+glmnet_only_arguments <- c("type.gaussian", "type.logistic")
+
+# The arguments of glmsparse() that cross-validation passes on through `...`.
+fit_arguments <- function() c(setdiff(names(formals(glmsparse)), "..."), glmnet_only_arguments)
+
+check_required <- function(x_missing, y_missing) {
+  if (x_missing) stop("`x` is missing: give the matrix of predictors.", call. = FALSE)
+  if (y_missing) stop("`y` is missing: give the response.", call. = FALSE)
+}
+
 # The validated, coerced arguments of a fit (with glmsparse()'s formals and
 # defaults), everything the core needs; shared by glmsparse() and the
 # cross-validation functions.
@@ -253,6 +269,9 @@ fit_spec <- function() {
   weights <- check_weights(weights, nobs)
   classnames <- NULL
   multi <- family %in% multi_response_families
+  if (inherits(y, "Surv") && family != "cox") {
+    stop(sprintf("`y` is a survival::Surv object, a response for family \"cox\"; this fit has family \"%s\".", family), call. = FALSE)
+  }
   if (family == "binomial") {
     response <- check_y_binomial(y, nobs, weights)
     y <- response$y
@@ -285,6 +304,9 @@ fit_spec <- function() {
   lambda <- check_lambda(lambda)
   if (is.null(lambda)) {
     nlambda <- check_number(nlambda, "nlambda", 1, integer = TRUE)
+    if (nlambda > .Machine$integer.max) {
+      stop(sprintf("`nlambda` must be at most %d; got %s.", .Machine$integer.max, format(nlambda)), call. = FALSE)
+    }
     lambda.min.ratio <- check_number(lambda.min.ratio, "lambda.min.ratio", 0, 1,
                                      lower_open = TRUE, upper_open = TRUE)
   } else {

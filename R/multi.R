@@ -50,18 +50,20 @@ check_y_mgaussian <- function(y, nobs) {
   }
   if (nrow(y) != nobs) stop(sprintf("`y` has %d rows but `x` has %d rows.", nrow(y), nobs), call. = FALSE)
   if (any(!is.finite(y))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+  check_magnitude(y, "y")
   storage.mode(y) <- "double"
   y
 }
 
-# An offset for a multi-response family: an n x K matrix (NULL when absent).
-check_offset_matrix <- function(offset, nobs, n_responses, family) {
+# An offset for a multi-response family: an n x K matrix (NULL when absent);
+# `name` is "newoffset" for predict().
+check_offset_matrix <- function(offset, nobs, n_responses, family, name = "offset") {
   if (is.null(offset)) return(NULL)
   if (!is.numeric(offset) || !is.matrix(offset) || nrow(offset) != nobs || ncol(offset) != n_responses) {
-    stop(sprintf("`offset` for family \"%s\" must be a numeric matrix with %d rows and %d columns (one per %s).",
-                 family, nobs, n_responses, if (family == "multinomial") "class" else "response"), call. = FALSE)
+    stop(sprintf("`%s` for family \"%s\" must be a numeric matrix with %d rows and %d columns (one per %s).",
+                 name, family, nobs, n_responses, if (family == "multinomial") "class" else "response"), call. = FALSE)
   }
-  if (any(!is.finite(offset))) stop("`offset` must not contain NA, NaN or Inf values.", call. = FALSE)
+  if (any(!is.finite(offset))) stop(sprintf("`%s` must not contain NA, NaN or Inf values.", name), call. = FALSE)
   storage.mode(offset) <- "double"
   offset
 }

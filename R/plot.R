@@ -19,8 +19,8 @@
 #' @export
 plot.glmsparse <- function(x, xvar = c("norm", "lambda", "dev"), label = FALSE,
                            type.coef = c("coef", "2norm"), ...) {
-  xvar <- match.arg(xvar)
-  type.coef <- match.arg(type.coef)
+  xvar <- match_choice(xvar, "xvar", c("norm", "lambda", "dev"))
+  type.coef <- match_choice(type.coef, "type.coef", c("coef", "2norm"))
   label <- check_flag(label, "label")
   if (!is_multi_response(x)) {
     plot_coefficient_paths(x$beta, x, xvar, label, "Coefficients", ...)

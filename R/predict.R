@@ -32,8 +32,9 @@
 predict.glmsparse <- function(object, newx, s = NULL,
                               type = c("link", "response", "coefficients", "nonzero", "class"),
                               exact = FALSE, newoffset, ...) {
-  type <- match.arg(type)
+  type <- match_choice(type, "type", c("link", "response", "coefficients", "nonzero", "class"))
   if (!isFALSE(exact)) stop("`exact = TRUE` is not supported; solutions are interpolated.", call. = FALSE)
+  check_dots(substitute(list(...)), character(0), "predict")
   family <- sub("^gs", "", class(object)[1])
   multi <- is_multi_response(object)
   coefficients <- if (multi) {
@@ -54,12 +55,12 @@ predict.glmsparse <- function(object, newx, s = NULL,
   }
   if (missing(newx)) stop(sprintf("`newx` is required for type = \"%s\".", type), call. = FALSE)
   newx <- check_newx(newx, object$dim[1])
-  if (isTRUE(object$offset) && missing(newoffset)) {
+  if (isTRUE(object$offset) && (missing(newoffset) || is.null(newoffset))) {
     stop("`newoffset` is required because the model was fitted with an offset.", call. = FALSE)
   }
   if (multi) return(predict_multi_response(object, family, newx, coefficients, type, newoffset))
   link <- as.matrix(methods::cbind2(1, newx) %*% coefficients)
-  if (isTRUE(object$offset)) link <- link + check_offset(newoffset, nrow(newx))
+  if (isTRUE(object$offset)) link <- link + check_offset(newoffset, nrow(newx), "newoffset", "newx")
   if (type == "link" || family == "gaussian") return(link)
   if (family == "poisson") return(exp(link))
   if (type == "response") return(stats::plogis(link))
@@ -78,7 +79,7 @@ predict_multi_response <- function(object, family, newx, coefficients, type, new
     link[, k, ] <- as.matrix(methods::cbind2(1, newx) %*% coefficients[[k]])
   }
   if (isTRUE(object$offset)) {
-    newoffset <- check_offset_matrix(newoffset, nrow(newx), n_responses, family)
+    newoffset <- check_offset_matrix(newoffset, nrow(newx), n_responses, family, "newoffset")
     link <- link + as.vector(newoffset)
   }
   if (type == "link" || family == "mgaussian") return(link)
@@ -99,6 +100,7 @@ predict_multi_response <- function(object, family, newx, coefficients, type, new
 #' @rdname predict.glmsparse
 #' @export
 coef.glmsparse <- function(object, s = NULL, exact = FALSE, ...) {
+  check_dots(substitute(list(...)), character(0), "coef")
   predict(object, s = s, type = "coefficients", exact = exact, ...)
 }
 
@@ -134,11 +136,13 @@ nonzero_indices <- function(beta) {
 }
 
 check_newx <- function(newx, nvars) {
-  if (!(inherits(newx, "sparseMatrix") || (is.matrix(newx) && (is.numeric(newx) || is.logical(newx))))) {
-    stop("`newx` must be a numeric matrix or a sparse Matrix.", call. = FALSE)
-  }
+  newx <- as_numeric_design(newx, "`newx` must be a numeric matrix or a sparse Matrix.")
   if (ncol(newx) != nvars) {
     stop(sprintf("`newx` must have %d columns, as the fitted `x`; got %d.", nvars, ncol(newx)), call. = FALSE)
+  }
+  if (nrow(newx) < 1L) stop("`newx` must have at least one row.", call. = FALSE)
+  if (!all_finite_cpp(if (inherits(newx, "dgCMatrix")) newx@x else newx)) {
+    stop("`newx` must not contain NA, NaN or Inf values.", call. = FALSE)
   }
   newx
 }

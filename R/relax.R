@@ -123,7 +123,7 @@ blend_relaxed <- function(object, gamma, extend = TRUE) {
 predict.gsrelaxed <- function(object, newx, s = NULL, gamma = 1,
                             type = c("link", "response", "coefficients", "nonzero", "class"),
                             exact = FALSE, newoffset, ...) {
-  type <- match.arg(type)
+  type <- match_choice(type, "type", c("link", "response", "coefficients", "nonzero", "class"))
   gamma <- check_number(gamma, "gamma", 0, 1)
   stats::predict(blend_relaxed(object, gamma), newx = newx, s = s, type = type, exact = exact,
                  newoffset = newoffset, ...)
@@ -179,7 +179,7 @@ print.gsrelaxed <- function(x, digits = max(3, getOption("digits") - 3), ...) {
 #' plot(fit, gamma = 0)
 #' @export
 plot.gsrelaxed <- function(x, xvar = c("lambda", "dev"), label = FALSE, gamma = 1, ...) {
-  xvar <- match.arg(xvar)
+  xvar <- match_choice(xvar, "xvar", c("lambda", "dev"))
   if (!is.numeric(gamma) || length(gamma) < 1L || anyNA(gamma) || any(gamma < 0 | gamma > 1)) {
     stop("`gamma` must be a numeric vector of values in [0, 1].", call. = FALSE)
   }

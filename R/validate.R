@@ -1,20 +1,42 @@
 # Argument checks. Each stops with a message naming the argument and the problem.
 
+# Entries larger than this in magnitude have squares too close to overflow
+# for the sums of squares and cross products of a fit.
+largest_magnitude <- 1e153
+
 check_x <- function(x) {
-  if (inherits(x, "dgCMatrix")) {
-    if (!all_finite_cpp(x@x)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
-    return(x)
-  }
-  if (inherits(x, "sparseMatrix")) {
-    return(check_x(methods::as(methods::as(x, "CsparseMatrix"), "generalMatrix")))
-  }
-  if (is.data.frame(x) || !is.matrix(x) || !(is.numeric(x) || is.logical(x))) {
-    stop("`x` must be a numeric matrix or a Matrix::dgCMatrix.", call. = FALSE)
-  }
+  x <- as_numeric_design(x, "`x` must be a numeric matrix or a Matrix::dgCMatrix.")
   if (nrow(x) < 1L || ncol(x) < 1L) stop("`x` must have at least one row and one column.", call. = FALSE)
-  if (storage.mode(x) != "double") storage.mode(x) <- "double"
-  if (!all_finite_cpp(x)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
+  values <- if (inherits(x, "dgCMatrix")) x@x else x
+  if (!all_finite_cpp(values)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
+  check_magnitude(values, "x")
   x
+}
+
+# A dense double matrix or a dgCMatrix, from a numeric or logical matrix or
+# any Matrix (dense ones become base matrices, sparse ones dgCMatrix);
+# anything else stops with `message`.
+as_numeric_design <- function(x, message) {
+  if (inherits(x, "dgCMatrix")) return(x)
+  if (inherits(x, "sparseMatrix")) {
+    return(methods::as(methods::as(methods::as(x, "CsparseMatrix"), "generalMatrix"), "dMatrix"))
+  }
+  if (inherits(x, "denseMatrix")) x <- as.matrix(x)
+  if (is.data.frame(x) || !is.matrix(x) || !(is.numeric(x) || is.logical(x))) {
+    stop(message, call. = FALSE)
+  }
+  if (storage.mode(x) != "double") storage.mode(x) <- "double"
+  x
+}
+
+check_magnitude <- function(values, name) {
+  if (length(values) == 0L) return(invisible(NULL))
+  largest <- max(abs(range(values)))
+  if (largest > largest_magnitude) {
+    stop(sprintf("`%s` has entries as large as %s in magnitude; above %s their squares come too close to overflow. Rescale `%s`.",
+                 name, format(largest, digits = 3), format(largest_magnitude), name), call. = FALSE)
+  }
+  invisible(NULL)
 }
 
 check_y_gaussian <- function(y, nobs) {
@@ -22,6 +44,7 @@ check_y_gaussian <- function(y, nobs) {
   if (!is.numeric(y) || !is.null(dim(y))) stop("`y` must be a numeric vector for family \"gaussian\".", call. = FALSE)
   if (length(y) != nobs) stop(sprintf("`y` has length %d but `x` has %d rows.", length(y), nobs), call. = FALSE)
   if (any(!is.finite(y))) stop("`y` must not contain NA, NaN or Inf values.", call. = FALSE)
+  check_magnitude(y, "y")
   as.double(y)
 }
 
@@ -80,11 +103,13 @@ check_weights <- function(weights, nobs) {
   as.double(weights)
 }
 
-check_offset <- function(offset, nobs) {
+# `name` and `rows` say what the offset is checked as: the fit's `offset`
+# against the rows of `x`, or predict()'s `newoffset` against those of `newx`.
+check_offset <- function(offset, nobs, name = "offset", rows = "x") {
   if (is.null(offset)) return(NULL)
-  if (!is.numeric(offset) || (!is.null(dim(offset)) && NCOL(offset) != 1L)) stop("`offset` must be a numeric vector.", call. = FALSE)
-  if (length(offset) != nobs) stop(sprintf("`offset` has length %d but `x` has %d rows.", length(offset), nobs), call. = FALSE)
-  if (any(!is.finite(offset))) stop("`offset` must not contain NA, NaN or Inf values.", call. = FALSE)
+  if (!is.numeric(offset) || (!is.null(dim(offset)) && NCOL(offset) != 1L)) stop(sprintf("`%s` must be a numeric vector.", name), call. = FALSE)
+  if (length(offset) != nobs) stop(sprintf("`%s` has length %d but `%s` has %d rows.", name, length(offset), rows, nobs), call. = FALSE)
+  if (any(!is.finite(offset))) stop(sprintf("`%s` must not contain NA, NaN or Inf values.", name), call. = FALSE)
   as.double(offset)
 }
 
@@ -172,4 +197,35 @@ check_family <- function(family) {
 check_nthreads <- function(nthreads) {
   if (is.null(nthreads)) return(as.integer(RcppParallel::defaultNumThreads()))
   as.integer(check_number(nthreads, "nthreads", 1, .Machine$integer.max, integer = TRUE))
+}
+
+# A value chosen from `choices` as match.arg() chooses it (the whole vector,
+# the default, means the first; unique abbreviations are completed), with a
+# message naming the argument.
+match_choice <- function(value, name, choices) {
+  if (identical(value, choices)) return(choices[1])
+  if (is.character(value) && length(value) == 1L && !is.na(value)) {
+    matched <- tryCatch(match.arg(value, choices), error = function(e) NULL)
+    if (!is.null(matched)) return(matched)
+  }
+  got <- if (is.character(value) && length(value) == 1L) sprintf("\"%s\"", value) else "a value that is not a single string"
+  stop(sprintf("`%s` must be one of %s; got %s.", name, paste0("\"", choices, "\"", collapse = ", "), got), call. = FALSE)
+}
+
+# The arguments in `...` of `caller`, given as substitute(list(...)) there,
+# that are not among `allowed` stop with their names.
+check_dots <- function(dots, allowed, caller) {
+  dots <- as.list(dots)[-1L]
+  if (length(dots) == 0L) return(invisible(NULL))
+  dot_names <- names(dots)
+  if (is.null(dot_names) || any(dot_names == "")) {
+    stop(sprintf("%s() got an unnamed argument it has no place for; name every argument after the ones it lists.", caller), call. = FALSE)
+  }
+  unknown <- setdiff(dot_names, allowed)
+  if (length(unknown) > 0L) {
+    stop(sprintf("%s %s of %s(); check the spelling.",
+                 paste0("`", unknown, "`", collapse = ", "),
+                 if (length(unknown) == 1L) "is not an argument" else "are not arguments", caller), call. = FALSE)
+  }
+  invisible(NULL)
 }

@@ -207,7 +207,9 @@ test_that("a cox fit has no intercept and predicts the link and the relative ris
                predict(offset_fit, tall$x[1:3, ], s = s, newoffset = rep(0, 3)) + 0.5)
   expect_error(predict(offset_fit, tall$x[1:3, ], s = s),
                "`newoffset` is required because the model was fitted with an offset.", fixed = TRUE)
-  expect_error(predict(fit, tall$x, type = "class"), "'arg' should be one of")
+  expect_error(predict(fit, tall$x, type = "class"),
+               "`type = \"class\"` is only for families \"binomial\" and \"multinomial\"; this fit is \"cox\".",
+               fixed = TRUE)
   expect_output(print(fit), "%Dev")
   expect_identical(summary(fit)$family, "cox")
   skip_if_not_installed("glmnet")

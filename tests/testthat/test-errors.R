@@ -75,8 +75,11 @@ test_that("methods reject bad newx, s and type", {
   expect_error(coef(fit, s = "lambda.min"), "`s` must be a numeric vector of non-negative lambda values.", fixed = TRUE)
   expect_error(predict(fit, newx = x, type = "class"),
                "`type = \"class\"` is only for families \"binomial\" and \"multinomial\"; this fit is \"gaussian\".", fixed = TRUE)
-  expect_error(predict(fit, newx = x, type = "probability"), "'arg' should be one of")
-  expect_error(plot(fit, xvar = "foo"), "'arg' should be one of")
+  expect_error(predict(fit, newx = x, type = "probability"),
+               "`type` must be one of \"link\", \"response\", \"coefficients\", \"nonzero\", \"class\"; got \"probability\".",
+               fixed = TRUE)
+  expect_error(plot(fit, xvar = "foo"),
+               "`xvar` must be one of \"norm\", \"lambda\", \"dev\"; got \"foo\".", fixed = TRUE)
   fit_offset <- glmsparse(x, y, offset = rep(1, 10))
   expect_error(predict(fit_offset, newx = x), "`newoffset` is required because the model was fitted with an offset.", fixed = TRUE)
 })
@@ -159,7 +162,7 @@ test_that("multinomial and mgaussian responses and offsets are checked, naming y
   expect_error(predict(fit, x), "`newoffset` is required because the model was fitted with an offset.",
                fixed = TRUE)
   expect_error(predict(fit, x, newoffset = rep(0, 10)),
-               "`offset` for family \"mgaussian\" must be a numeric matrix with 10 rows and 2 columns",
+               "`newoffset` for family \"mgaussian\" must be a numeric matrix with 10 rows and 2 columns",
                fixed = TRUE)
 })
 
