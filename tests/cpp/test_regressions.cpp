@@ -122,3 +122,50 @@ TEST_CASE("Group norms of huge gradients do not overflow", "[regression][group]"
   for (const auto& beta : fit.beta)
     for (double value : beta.value) CHECK(std::isfinite(value));
 }
+
+// corpus/binomial-irls-curvature-cancellation: a column whose mean is about
+// 1e6 times its spread, under the IRLS weights of nearly separated data. Its
+// curvature, from raw moments, cancelled to exactly 0, and the coordinate
+// update divided by it: Inf, then NaN, coefficients.
+TEST_CASE("IRLS curvatures survive a large column mean", "[regression][irls]") {
+  const Eigen::MatrixXd x = (Eigen::MatrixXd(2, 1) << 1e6 + 1.0, 1e6 - 1.0).finished();
+  test_helpers::DenseFixture fixture(x);
+  test_helpers::SparseFixture sparse_fixture(x);
+  const Eigen::Vector2d v(1e-5, 1.0);
+  // sum_i v_i (x_i - mean_v)^2 = v1 v2 / (v1 + v2) (x1 - x2)^2.
+  const double exact = 1e-5 / (1.0 + 1e-5) * 4.0;
+  glmsparse::IrlsUpdates<glmsparse::DenseDesign> dense(fixture.design, true);
+  dense.set_point(v, Eigen::Vector2d::Zero());
+  CHECK(dense.curvature(0) == Approx(exact).epsilon(1e-9));
+  glmsparse::IrlsUpdates<glmsparse::SparseDesign> sparse(sparse_fixture.design, true);
+  sparse.set_point(v, Eigen::Vector2d::Zero());
+  CHECK(sparse.curvature(0) == Approx(exact).epsilon(1e-9));
+
+  Eigen::MatrixXd tiny(2, 2);
+  tiny << -9.9999799999999989e-15, 9.9999799999999989e-15,
+          -9.9999599999999993e-15, 9.9999599999999993e-15;
+  glmsparse::ProblemData data = variables(2, Eigen::Vector2d(0.0004, 1.9996));
+  data.y = Eigen::Vector2d(0.0, 0.2);
+  data.weights = Eigen::Vector2d(4.0, 5.0);
+  FitOptions options;
+  options.alpha = 1e-4;
+  options.max_passes_per_lambda = 50;
+  LambdaGrid grid;
+  grid.user_lambda = {40.0, 0.0};
+  test_helpers::DenseFixture tiny_fixture(tiny);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Binomial>(tiny_fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 2u);
+  for (double value : fit.beta_value) CHECK(std::isfinite(value));
+  for (double value : fit.intercept) CHECK(std::isfinite(value));
+}
+
+TEST_CASE("A coordinate without curvature moves to its limit or stays at zero", "[regression][threshold]") {
+  const glmsparse::ElasticNet penalty(1.0, Eigen::Vector2d(1.0, 1.0), Eigen::Vector2d(-kInf, -2.0),
+                                      Eigen::Vector2d(kInf, 3.0));
+  CHECK(penalty.threshold(5.0, 0.0, 1.0, 0) == 0.0);
+  CHECK(penalty.threshold(5.0, 0.0, 1.0, 1) == 3.0);
+  CHECK(penalty.threshold(-5.0, 0.0, 1.0, 1) == -2.0);
+  CHECK(penalty.threshold(0.5, 0.0, 1.0, 1) == 0.0);
+}

@@ -176,6 +176,21 @@ class DenseDesign {
     return {first, second};
   }
 
+  // (sum_i w_i (x_ij - c), sum_i w_i (x_ij - c)^2), w summing to
+  // weight_total: moments about a point c near the column's weighted mean,
+  // without the cancellation of raw moments when the mean is far from 0.
+  std::pair<double, double> weighted_moments_about(Index j, const VectorXd& w, double /*weight_total*/,
+                                                   double c) const {
+    const auto col = x_.col(j);
+    double first = 0.0, second = 0.0;
+    for (Index i = 0; i < x_.rows(); ++i) {
+      const double d = col[i] - c;
+      first += w[i] * d;
+      second += w[i] * d * d;
+    }
+    return {first, second};
+  }
+
   // True when every entry of column j equals its first entry.
   bool is_constant(Index j) const {
     if (x_.rows() == 0) return true;
@@ -292,6 +307,20 @@ class SparseDesign {
       s2 += wx * it.value();
     }
     return {s1, s2};
+  }
+
+  // As DenseDesign's; the implicit zeros carry the weight not on stored entries.
+  std::pair<double, double> weighted_moments_about(Index j, const VectorXd& w, double weight_total,
+                                                   double c) const {
+    double first = 0.0, second = 0.0, stored_weight = 0.0;
+    for (Matrix::InnerIterator it(x_, j); it; ++it) {
+      const double wi = w[it.index()], d = it.value() - c;
+      first += wi * d;
+      second += wi * d * d;
+      stored_weight += wi;
+    }
+    const double zero_weight = weight_total - stored_weight;
+    return {first - zero_weight * c, second + zero_weight * c * c};
   }
 
   // Constant means all stored entries equal and, unless the column is full,

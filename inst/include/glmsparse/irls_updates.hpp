@@ -57,13 +57,24 @@ class IrlsUpdates {
            x_.standardization().inv_scale(j);
   }
 
-  // sum_i v_i x~_ij^2 under the current IRLS weights.
+  // sum_i v_i x~_ij^2 under the current IRLS weights. Centred, it is
+  // computed from raw moments, which cancel when the column's mean is far
+  // larger than its spread; where most digits are lost, it is computed again
+  // from moments about the v-weighted mean (else a curvature of 0 would
+  // make the coordinate update divide by it).
   double curvature(Eigen::Index j) {
     const auto moments = x_.weighted_moments(j, irls_weights_);
     column_sum_[j] = moments.first;
     column_sum_step_[j] = step_;
     double second = moments.second;
-    if (centred()) second -= moments.first * moments.first / weight_total_;
+    if (centred()) {
+      second -= moments.first * moments.first / weight_total_;
+      if (second <= cancellation_limit * moments.second) {
+        const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
+                                                     moments.first / weight_total_);
+        second = about.second - about.first * about.first / weight_total_;
+      }
+    }
     const double inv_scale = x_.standardization().inv_scale(j);
     return std::max(second, 0.0) * inv_scale * inv_scale;
   }
@@ -133,6 +144,10 @@ class IrlsUpdates {
     }
     return column_sum_[j];
   }
+
+  // Raw moments leaving less than this fraction of themselves have lost
+  // about half of their digits.
+  static constexpr double cancellation_limit = 1e-8;
 
   const Design& x_;
   bool intercept_;

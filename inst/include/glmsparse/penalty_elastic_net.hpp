@@ -34,6 +34,12 @@ class ElasticNet {
     const double l2 = lambda * (1.0 - alpha_) * penalty_factor_[j];
     const double magnitude = std::abs(z) - l1;
     if (magnitude <= 0.0) return 0.0;
+    // No curvature: the objective falls linearly towards the limit in z's
+    // direction; with none, there is no minimiser and the coordinate stays at 0.
+    if (!(v + l2 > 0.0)) {
+      const double limit = z > 0.0 ? upper_[j] : lower_[j];
+      return std::isfinite(limit) ? limit : 0.0;
+    }
     const double b = std::copysign(magnitude, z) / (v + l2);
     return std::min(std::max(b, lower_[j]), upper_[j]);
   }
