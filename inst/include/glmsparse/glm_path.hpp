@@ -306,9 +306,12 @@ class GlmPath {
       ++df;
     }
     result.beta_col_start.push_back(static_cast<int>(result.beta_row.size()));
+    // A converged solution does no worse than the null model; a loss a
+    // rounding error above the null loss (a Cox eta shifted by a constant,
+    // which changes nothing) is reported as none explained.
     const double null_deviance = result.null_deviance;
     const double dev_ratio =
-        null_deviance > 0.0 ? 1.0 - deviance(loss()) / null_deviance : 0.0;
+        null_deviance > 0.0 ? std::max(1.0 - deviance(loss()) / null_deviance, 0.0) : 0.0;
     result.lambda.push_back(lambda);
     result.intercept.push_back(intercept);
     result.df.push_back(df);
