@@ -253,11 +253,6 @@ glmnet_only_arguments <- c("type.gaussian", "type.logistic")
 # The arguments of glmsparse() that cross-validation passes on through `...`.
 fit_arguments <- function() c(setdiff(names(formals(glmsparse)), "..."), glmnet_only_arguments)
 
-check_required <- function(x_missing, y_missing) {
-  if (x_missing) stop("`x` is missing: give the matrix of predictors.", call. = FALSE)
-  if (y_missing) stop("`y` is missing: give the response.", call. = FALSE)
-}
-
 # The validated, coerced arguments of a fit (with glmsparse()'s formals and
 # defaults), everything the core needs; shared by glmsparse() and the
 # cross-validation functions.

@@ -4,6 +4,12 @@
 # for the sums of squares and cross products of a fit.
 largest_magnitude <- 1e153
 
+# missing(x) and missing(y) of a fitting function.
+check_required <- function(x_missing, y_missing) {
+  if (x_missing) stop("`x` is missing: give the matrix of predictors.", call. = FALSE)
+  if (y_missing) stop("`y` is missing: give the response.", call. = FALSE)
+}
+
 check_x <- function(x) {
   x <- as_numeric_design(x, "`x` must be a numeric matrix or a Matrix::dgCMatrix.")
   if (nrow(x) < 1L || ncol(x) < 1L) stop("`x` must have at least one row and one column.", call. = FALSE)
