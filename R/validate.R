@@ -37,7 +37,8 @@ as_numeric_design <- function(x, message) {
 
 check_magnitude <- function(values, name) {
   if (length(values) == 0L) return(invisible(NULL))
-  largest <- max(abs(range(values)))
+  # min() and max() read `values` in place; range() would copy it.
+  largest <- max(abs(min(values)), abs(max(values)))
   if (largest > largest_magnitude) {
     stop(sprintf("`%s` has entries as large as %s in magnitude; above %s their squares come too close to overflow. Rescale `%s`.",
                  name, format(largest, digits = 3), format(largest_magnitude), name), call. = FALSE)
