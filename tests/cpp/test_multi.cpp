@@ -971,3 +971,43 @@ TEST_CASE("Group threshold with one curvature per class minimises its block obje
   CHECK(moved > 20);
   CHECK(moved < 190);
 }
+
+// Two columns with correlation near 0.999 deep in an ungrouped multinomial
+// path: the Newton steps over the classes converge slowly, and a cap of 100
+// steps left four lambdas unconverged, whatever the number of passes allowed.
+TEST_CASE("Ungrouped multinomial paths converge on nearly collinear columns", "[multi][path]") {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const Eigen::Index n = 200, p = 30;
+  Eigen::MatrixXd x(n, p);
+  for (Eigen::Index j = 0; j < p; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) x(i, j) = normal(rng);
+  for (Eigen::Index i = 0; i < n; ++i) x(i, 1) = x(i, 0) + 0.05 * normal(rng);
+  Eigen::VectorXd score(n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    score[i] = x(i, 0) - x(i, 2) + 0.5 * x(i, 3) + 0.5 * x(i, 4) - 0.5 * x(i, 5) + normal(rng);
+  Eigen::VectorXd sorted = score;
+  std::sort(sorted.data(), sorted.data() + n);
+  const double low = sorted[n / 3], high = sorted[2 * n / 3];
+  MultiProblemData data;
+  data.y = Eigen::MatrixXd::Zero(n, 3);
+  for (Eigen::Index i = 0; i < n; ++i) data.y(i, score[i] < low ? 0 : score[i] < high ? 1 : 2) = 1.0;
+  data.weights = Eigen::VectorXd::Ones(n);
+  data.offset = Eigen::MatrixXd::Zero(n, 3);
+  data.penalty_factor = Eigen::VectorXd::Ones(p);
+  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
+  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
+  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  LambdaGrid grid;
+  grid.nlambda = 100;
+  grid.lambda_min_ratio = 1e-4;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const MultiPathResult fit =
+      glmsparse::fit_multi_path<Multinomial>(fixture.design, data, FitOptions(), false, grid, monitor);
+  REQUIRE(fit.lambda.size() == 100u);
+  for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+    INFO("lambda index " << k);
+    CHECK(fit.status[k] == glmsparse::LambdaStatus::converged);
+  }
+}

@@ -610,7 +610,11 @@ class MultiResponsePath {
     return dev_ratio;
   }
 
-  static constexpr int max_newton_steps = 100;
+  // Gauss-Seidel Newton steps over the classes converge linearly, slowly
+  // on nearly collinear columns deep in an ungrouped multinomial path: 100
+  // steps left such lambdas unconverged however large maxit; the passes,
+  // not the steps, are what maxit bounds.
+  static constexpr int max_newton_steps = 1000;
   static constexpr int max_halvings = 30;
   // Newton steps stop once the gain still to come is below thresh times
   // this times the objective.
