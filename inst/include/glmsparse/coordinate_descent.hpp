@@ -11,6 +11,8 @@
 #include <cmath>
 #include <vector>
 #include <cstdlib>
+#include <type_traits>
+#include <utility>
 
 #include <Eigen/Dense>
 
@@ -111,6 +113,13 @@ class AndersonHistory {
   int count_ = 0;
 };
 
+// Whether Updates can report sum_i w_i r_i^2 from its residual (working_rss()).
+template <class Updates, class = void>
+struct has_working_rss : std::false_type {};
+template <class Updates>
+struct has_working_rss<Updates, std::void_t<decltype(std::declval<const Updates&>().working_rss())>>
+    : std::true_type {};
+
 template <class Updates, class Penalty>
 class CoordinateDescent {
  public:
@@ -186,6 +195,20 @@ class CoordinateDescent {
       }
       history.clear();
     };
+    // Between neighbouring lambdas the support and signs mostly persist, and
+    // the solution then moves linearly with lambda on that support: an exact
+    // solve there, reusing the factor the previous lambda left, replaces the
+    // passes that would follow that move coordinate by coordinate. It is
+    // done when it costs no more than one pass.
+    const double previous_support_size = support_factor_ ? static_cast<double>(support_factor_->size()) : 0.0;
+    if (previous_support_size > 0.0 && !state.active_set.empty() &&
+        2.0 * previous_support_size * previous_support_size <= pass_cost) {
+      count_pass();
+      const SupportStep step = solve_on_support(lambda, state);
+      if (step == SupportStep::failed) support_solve_failed = true;
+      // One pass after a jump gives no convergence rate to judge by.
+      if (step == SupportStep::moved) progress.minimum_passes = std::max(minimum_passes_, 2);
+    }
     while (true) {
       const double change = pass(lambda, working_set, state, progress);
       count_pass();
@@ -199,6 +222,7 @@ class CoordinateDescent {
         continue;
       }
       if (outcome.n_passes >= max_passes) break;
+      maybe_solve_on_support();
       maybe_extrapolate();
       while (true) {
         const double active_change = pass(lambda, state.active_set, state, progress);
@@ -217,7 +241,7 @@ class CoordinateDescent {
  private:
   // Solves on the support start after this many passes at a lambda, once a
   // pass changes at most this many coefficients from or to zero.
-  static constexpr int passes_before_support_solve = 4;
+  static constexpr int passes_before_support_solve = 2;
   static constexpr int support_changes_tolerated = 3;
   static constexpr int max_support_segments = 200;
 
@@ -331,9 +355,25 @@ class CoordinateDescent {
   }
 
   // Moves the listed coefficients to `target` one coordinate at a time,
-  // keeping the residual, rss and penalty exact.
+  // keeping the residual, rss and penalty exact. Updates that can recompute
+  // the rss from their residual need no inner product per coordinate.
   void move_to(const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
                CoordinateState& state) {
+    if constexpr (has_working_rss<Updates>::value) {
+      bool moved = false;
+      for (std::size_t k = 0; k < coordinates.size(); ++k) {
+        const Eigen::Index j = coordinates[k];
+        const double old_value = state.coefficients[j];
+        const double delta = target[static_cast<Eigen::Index>(k)] - old_value;
+        if (delta == 0.0) continue;
+        updates_.update(j, delta);
+        state.penalty_total += penalty_.value(old_value + delta, j) - penalty_.value(old_value, j);
+        state.coefficients[j] = old_value + delta;
+        moved = true;
+      }
+      if (moved) state.rss = updates_.working_rss();
+      return;
+    }
     for (std::size_t k = 0; k < coordinates.size(); ++k) {
       const Eigen::Index j = coordinates[k];
       const double old_value = state.coefficients[j];

@@ -27,13 +27,14 @@ class NaiveUpdates {
  public:
   NaiveUpdates(const Design& x, const Eigen::VectorXd& weights,
                const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
-               bool /*intercept*/, int /*n_threads*/ = 1)
+               bool intercept, int /*n_threads*/ = 1)
       : x_(x),
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),
         weighted_residual_(weights.cwiseProduct(response)),
         weighted_residual_sum_(weighted_residual_.sum()),
-        common_weight_(common_value(weights)) {}
+        common_weight_(common_value(weights)),
+        intercept_(intercept) {}
 
   // A shared Gram matrix is of no use to naive updates.
   void attach_shared_gram(const SharedGram* /*shared*/) {}
@@ -52,6 +53,23 @@ class NaiveUpdates {
     else
       x_.raw_weighted_axpy(j, step, weights_, weighted_residual_);
     weighted_residual_sum_ += step * column_weighted_sum_[j];
+  }
+
+  // sum_i w_i r_i^2 from the residual itself, so that many coordinates can
+  // move by update() alone. With an intercept the residual is only known up
+  // to a constant, which the intercept absorbs: the weighted-mean-zero
+  // residual is the one that counts.
+  double working_rss() const {
+    double sum_of_squares = 0.0;
+    double total_weight = 0.0;
+    for (Eigen::Index i = 0; i < weights_.size(); ++i) {
+      if (!(weights_[i] > 0.0)) continue;
+      sum_of_squares += weighted_residual_[i] * weighted_residual_[i] / weights_[i];
+      total_weight += weights_[i];
+    }
+    if (intercept_ && total_weight > 0.0)
+      sum_of_squares -= weighted_residual_sum_ * weighted_residual_sum_ / total_weight;
+    return std::max(sum_of_squares, 0.0);
   }
 
   // Arithmetic of one coordinate update (an inner product and an axpy).
@@ -104,6 +122,7 @@ class NaiveUpdates {
   Eigen::VectorXd weighted_residual_;
   double weighted_residual_sum_;
   double common_weight_;
+  bool intercept_;
 };
 
 }  // namespace glmsparse
