@@ -169,3 +169,43 @@ TEST_CASE("A coordinate without curvature moves to its limit or stays at zero", 
   CHECK(penalty.threshold(-5.0, 0.0, 1.0, 1) == -2.0);
   CHECK(penalty.threshold(0.5, 0.0, 1.0, 1) == 0.0);
 }
+
+// corpus/multinomial-centred-coefficient-limits: the coefficients of an
+// unpenalized multinomial variable were reported centred across classes,
+// which took them outside their limits (here below a lower limit of 0).
+TEST_CASE("Centred multinomial coefficients stay within their limits", "[regression][multi]") {
+  Eigen::MatrixXd x(6, 2);
+  x << 1.0, 0.5,
+       2.0, -1.0,
+       3.0, 2.0,
+       4.0, 0.0,
+       5.0, 1.5,
+       6.0, -0.5;
+  glmsparse::MultiProblemData data;
+  data.y = Eigen::MatrixXd::Zero(6, 2);
+  const int classes[] = {0, 1, 0, 1, 1, 1};
+  for (int i = 0; i < 6; ++i) data.y(i, classes[i]) = 1.0;
+  data.weights = Eigen::VectorXd::Ones(6);
+  data.offset = Eigen::MatrixXd::Zero(6, 2);
+  data.penalty_factor = Eigen::Vector2d(0.0, 2.0);
+  data.lower_limit = Eigen::Vector2d(0.0, -kInf);
+  data.upper_limit = Eigen::Vector2d(kInf, kInf);
+  data.excluded.assign(2, 0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::MultiPathResult fit =
+      glmsparse::fit_multi_path<glmsparse::Multinomial>(fixture.design, data, options, false, grid, monitor);
+  REQUIRE(!fit.lambda.empty());
+  bool any_nonzero = false;
+  for (const auto& beta : fit.beta) {
+    for (std::size_t e = 0; e < beta.row.size(); ++e) {
+      if (beta.row[e] != 0) continue;
+      CHECK(beta.value[e] >= 0.0);
+      any_nonzero = true;
+    }
+  }
+  CHECK(any_nonzero);
+}

@@ -577,11 +577,17 @@ class MultiResponsePath {
     std::vector<char> nonzero_anywhere(static_cast<std::size_t>(x_.cols()), 0);
     // An unpenalized multinomial variable's coefficients are determined only
     // up to a common shift across classes (the loss ignores it); report them
-    // centred, like the intercepts.
+    // centred, like the intercepts, as far as their limits allow.
     std::vector<double> centre(static_cast<std::size_t>(x_.cols()), 0.0);
-    if (Datafit::shift_invariant)
-      for (Eigen::Index j : variables)
-        if (!penalty_.is_penalized(j)) centre[static_cast<std::size_t>(j)] = group_coefficients(j).mean();
+    if (Datafit::shift_invariant) {
+      for (Eigen::Index j : variables) {
+        if (penalty_.is_penalized(j)) continue;
+        const Eigen::VectorXd b = group_coefficients(j);
+        const double lowest_shift = b.maxCoeff() - penalty_.upper(j);
+        const double highest_shift = b.minCoeff() - penalty_.lower(j);
+        centre[static_cast<std::size_t>(j)] = std::min(std::max(b.mean(), lowest_shift), highest_shift);
+      }
+    }
     for (Eigen::Index k = 0; k < n_responses_; ++k) {
       auto& beta = result.beta[static_cast<std::size_t>(k)];
       int count = 0;
