@@ -21,7 +21,7 @@ cpp-test: deps
 test: install
 	$(RSCRIPT) tools/run-tests.R
 
-check: cpp-test test fuzz-short interrupts
+check: cpp-test test interrupts
 	rm -f $(TARBALL)
 	$(R) CMD build .
 	_R_CHECK_FORCE_SUGGESTS_=true $(R) CMD check --no-manual $(TARBALL) | tee check.log
