@@ -4,7 +4,7 @@ RSCRIPT ?= Rscript
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
 TARBALL := glmsparse_$(VERSION).tar.gz
 
-.PHONY: deps install demo cpp-test test check bench docs fuzz fuzz-short interrupts sanitize sanitize-cpp sanitize-r
+.PHONY: deps install demo cpp-test test check bench docs fuzz fuzz-short interrupts sanitize sanitize-cpp sanitize-r valgrind
 
 deps:
 	bash tools/install-deps.sh
@@ -55,6 +55,12 @@ sanitize-cpp: deps
 
 sanitize-r: deps
 	bash tools/sanitize.sh r
+
+# Valgrind's memcheck (tools/valgrind.sh) over small fits of every kind and a
+# representative part of the testthat suite, against a debug build installed
+# into build/valgrind/lib; fails on invalid reads or writes or definite leaks.
+valgrind: deps
+	bash tools/valgrind.sh
 
 bench: install
 	for family in gaussian binomial poisson multinomial cox; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
