@@ -209,3 +209,42 @@ TEST_CASE("Centred multinomial coefficients stay within their limits", "[regress
   }
   CHECK(any_nonzero);
 }
+
+// corpus/binomial-irls-residual-shift: two columns whose mean is 1e6 times
+// their spread. Uncentred IRLS updates let the residual take a common shift
+// 1e6 times the residual itself, which every centred gradient then cancelled
+// away: dense fits ran out of passes at one lambda after another, and
+// converged ones left the intercept off its score equation by 5e-3.
+TEST_CASE("IRLS residuals do not carry the centring shift of large column means", "[regression][irls]") {
+  Eigen::MatrixXd x(2, 2);
+  x << -9.9999799999999989e-15, 9.9999799999999989e-15,
+       -9.9999599999999993e-15, 9.9999599999999993e-15;
+  glmsparse::ProblemData data = variables(2, Eigen::Vector2d(1.0 / 3.0, 5.0 / 3.0));
+  data.y = Eigen::Vector2d(0.0, 1.0 / 3.0);
+  data.weights = Eigen::Vector2d(4.0, 6.0);
+  FitOptions options;
+  options.max_passes_per_lambda = 1000;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  grid.lambda_min_ratio = 1e-10;
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    glmsparse::Monitor monitor;
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_glm_path<glmsparse::Binomial>(compressed.design, data, options, grid, monitor)
+               : glmsparse::fit_glm_path<glmsparse::Binomial>(dense.design, data, options, grid, monitor);
+    REQUIRE(fit.lambda.size() >= 4u);
+    for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+      INFO("lambda " << l);
+      CHECK(fit.status[l] == LambdaStatus::converged);
+      Eigen::Vector2d eta = Eigen::Vector2d::Constant(fit.intercept[l]);
+      for (int e = fit.beta_col_start[l]; e < fit.beta_col_start[l + 1]; ++e)
+        eta += fit.beta_value[static_cast<std::size_t>(e)] * x.col(fit.beta_row[static_cast<std::size_t>(e)]);
+      double score = 0.0;
+      for (int i = 0; i < 2; ++i) score += data.weights[i] * (1.0 / (1.0 + std::exp(-eta[i])) - data.y[i]);
+      CHECK(std::abs(score) / data.weights.sum() < 1e-5);
+    }
+  }
+}

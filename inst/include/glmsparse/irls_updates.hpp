@@ -9,9 +9,19 @@
 // its v-weighted mean, and those centres are computed lazily, once per IRLS
 // step, for the columns actually visited. The residual is kept as w o r
 // (v times the residual), raw and uncentred, as in naive Gaussian updates.
+//
+// Uncentred updates add to the residual a common shift, sum_j d_j m_j / s_j
+// (m_j the column's mean), that the profiled intercept takes back. When the
+// columns' means dwarf their spread that shift grows far beyond the
+// residual itself, and every centred inner product then cancels it away,
+// losing as many digits as the shift is larger. So once it exceeds the
+// residual's scale at the model's point by a wide margin, it is moved out of
+// the residual into the intercept change, at the cost of one pass over the
+// rows.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -35,6 +45,13 @@ class IrlsUpdates {
     weighted_residual_ = weighted_residual;
     weight_total_ = irls_weights_.sum();
     weighted_residual_sum_ = weighted_residual_.sum();
+    absorbed_intercept_change_ = 0.0;
+    // The root mean square of r: its mean, the largest shift before any
+    // update, is at most this.
+    double square_sum = 0.0;
+    for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i)
+      if (irls_weights_[i] > 0.0) square_sum += weighted_residual_[i] * weighted_residual_[i] / irls_weights_[i];
+    residual_scale_ = weight_total_ > 0.0 ? std::sqrt(square_sum / weight_total_) : 0.0;
     ++step_;
   }
 
@@ -84,12 +101,16 @@ class IrlsUpdates {
   void update(Eigen::Index j, double delta) {
     const double step = -delta * x_.standardization().inv_scale(j);
     x_.raw_weighted_axpy(j, step, irls_weights_, weighted_residual_);
-    if (intercept_) weighted_residual_sum_ += step * column_sum(j);
+    if (intercept_) {
+      weighted_residual_sum_ += step * column_sum(j);
+      if (centred() && std::abs(weighted_residual_sum_) > max_shift * residual_scale_ * weight_total_)
+        absorb_shift();
+    }
   }
 
   // The intercept change that minimises the model for the current d.
   double intercept_change() const {
-    return centred() ? weighted_residual_sum_ / weight_total_ : 0.0;
+    return centred() ? absorbed_intercept_change_ + weighted_residual_sum_ / weight_total_ : 0.0;
   }
 
   // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
@@ -145,6 +166,20 @@ class IrlsUpdates {
     return column_sum_[j];
   }
 
+  // The residual's common shift, sum(v o r) / sum(v), moves to the intercept
+  // change; the sum is recomputed from the residual, not tracked.
+  void absorb_shift() {
+    const double shift = weighted_residual_sum_ / weight_total_;
+    weighted_residual_ -= shift * irls_weights_;
+    absorbed_intercept_change_ += shift;
+    weighted_residual_sum_ = weighted_residual_.sum();
+  }
+
+  // A shift this many times the residual's scale costs the centred inner
+  // products about three digits; ordinary columns (means a few times their
+  // spread) seldom get there, so the pass over the rows is rare.
+  static constexpr double max_shift = 1e3;
+
   // Raw moments leaving less than this fraction of themselves have lost
   // about half of their digits.
   static constexpr double cancellation_limit = 1e-8;
@@ -155,6 +190,8 @@ class IrlsUpdates {
   Eigen::VectorXd weighted_residual_;
   double weight_total_ = 0.0;
   double weighted_residual_sum_ = 0.0;
+  double absorbed_intercept_change_ = 0.0;
+  double residual_scale_ = 0.0;  // root mean square of r at the model's point
   // sum_i v_i x_ij, valid when column_sum_step_[j] == step_.
   Eigen::VectorXd column_sum_;
   std::vector<long> column_sum_step_;
