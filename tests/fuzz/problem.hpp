@@ -21,6 +21,10 @@
 namespace fuzz {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// R/validate.R's largest_magnitude: check_magnitude() stops on x (and a
+// gaussian or mgaussian y) with larger entries, whose squares come too close
+// to overflow.
+constexpr double kLargestMagnitude = 1e153;
 
 enum class Family { gaussian, binomial, poisson, multinomial, mgaussian, cox };
 
@@ -389,11 +393,15 @@ inline std::optional<Problem> decode(const uint8_t* data, size_t size) {
 
   problem.x.resize(n, p);
   for (Eigen::Index j = 0; j < p; ++j) fill_column(in, problem.x, j);
+  if (problem.x.cwiseAbs().maxCoeff() > kLargestMagnitude) return std::nullopt;
   problem.x_sparse = to_sparse(in, problem.x);
 
   problem.weights = decode_weights(in, n);
   problem.y = Eigen::MatrixXd::Zero(n, k);
   if (!decode_response(in, problem)) return std::nullopt;
+  if ((problem.family == Family::gaussian || problem.family == Family::mgaussian) &&
+      problem.y.cwiseAbs().maxCoeff() > kLargestMagnitude)
+    return std::nullopt;
   if (!(problem.weights.array() > 0.0).any()) return std::nullopt;
 
   problem.offset = Eigen::MatrixXd::Zero(n, k);
