@@ -122,6 +122,27 @@ test_that("a constant gaussian y gives the intercept-only path with weights, spa
   expect_true(is.finite(cv$lambda.min))
 })
 
+test_that("a constant count gives the intercept-only poisson path at every lambda, 0 included, as glm", {
+  set.seed(109)
+  x <- matrix(rnorm(50 * 4), 50, 4)
+  y <- rep(3, 50)
+  # The null model attains the saturated loss: no lambda can do better.
+  reference <- glm(y ~ 1, family = poisson)
+  weights <- runif(50, 0.5, 2)
+  for (fit in list(glmsparse(x, y, family = "poisson"),
+                   glmsparse(x, y, family = "poisson", lambda = c(0.1, 0)),
+                   glmsparse(Matrix::Matrix(x * (abs(x) > 1), sparse = TRUE), y, family = "poisson",
+                             weights = weights, penalty.factor = c(0, 1, 1, 1)))) {
+    expect_finite_fit(fit)
+    expect_true(all(fit$beta == 0))
+    expect_equal(unname(fit$a0), rep(unname(coef(reference)), length(fit$lambda)), tolerance = 1e-12)
+    expect_true(all(fit$dev.ratio == 0))
+    expect_equal(fit$nulldev, 0)
+    expect_true(all(fit$status == "converged"))
+  }
+  expect_silent(glmsparse(x, y, family = "poisson", lambda = 0))
+})
+
 test_that("a single column matches glm, coxph and lm per response at lambda = 0", {
   set.seed(109)
   x <- matrix(rnorm(120), 120, 1)

@@ -64,7 +64,15 @@ class GlmPath {
     }
     null_loss_ = loss();
     saturated_loss_ = datafit_.saturated_loss();
-    result.null_deviance = deviance(null_loss_);
+    // A null model that already attains the saturated loss (every Cox event
+    // at one time, a constant count) is the minimiser at every lambda: no
+    // model has a smaller loss, and its penalty is 0. Its gradients and its
+    // deviance are rounding noise, so none is solved for and the deviance
+    // ratios are 0.
+    null_is_saturated_ =
+        null_loss_ - saturated_loss_ <=
+        64.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(null_loss_));
+    result.null_deviance = null_is_saturated_ ? 0.0 : deviance(null_loss_);
     set_point();
     null_model_rss_ = updates_.residual_sum_of_squares();
     tolerance_ = pass_tolerance(options_, null_model_rss_);
@@ -72,20 +80,21 @@ class GlmPath {
     // Unpenalized variables are fitted before the first lambda.
     const std::vector<Eigen::Index> unpenalized = unpenalized_variables(penalty_, usable_);
     SolveOutcome first;
-    if (!unpenalized.empty()) first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
+    if (!unpenalized.empty() && !null_is_saturated_)
+      first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
 
     const bool default_grid = grid.user_lambda.empty();
     std::vector<double> lambdas = grid.user_lambda;
     if (default_grid) {
-      compute_gradients(all_usable());
-      // A null model that already attains the saturated loss (every Cox
-      // event at one time, a constant count) cannot be improved on: its
-      // gradients are rounding noise and any grid is exact.
-      const bool saturated =
-          null_loss_ - saturated_loss_ <=
-          64.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(null_loss_));
-      lambdas = default_lambda_grid(
-          saturated ? 1.0 : lambda_max_from_gradients(penalty_, usable_, state_.gradient), grid);
+      // Any grid is exact for a saturated null model: lambda_max is 1.
+      double lambda_max = 1.0;
+      if (!null_is_saturated_) {
+        compute_gradients(all_usable());
+        lambda_max = lambda_max_from_gradients(penalty_, usable_, state_.gradient);
+      }
+      lambdas = default_lambda_grid(lambda_max, grid);
+      first = first_lambda_outcome(first, lambda_max, largest_lambda_max,
+                                   [this](double lambda, double previous) { return solve_at(lambda, previous); });
     }
     walk_path(
         lambdas, default_grid, first, options_, monitor_, result,
@@ -155,6 +164,7 @@ class GlmPath {
 
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
+    if (null_is_saturated_) return SolveOutcome();  // the null model, in place
     return solve_with_screening(
         usable_, options_.max_passes_per_lambda,
         [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
@@ -350,6 +360,7 @@ class GlmPath {
   double intercept_ = 0.0;  // b0: eta = offset + b0 + sum_j beta_j x_j / s_j
   double null_loss_ = 0.0;
   double saturated_loss_ = 0.0;
+  bool null_is_saturated_ = false;
   double null_model_rss_ = 0.0;
   double tolerance_ = 0.0;
   std::vector<double> full_step_;
