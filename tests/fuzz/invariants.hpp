@@ -335,16 +335,7 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
     const Eigen::MatrixXd& curvature = e.at.curvature;
 
     // The deviance ratio of the returned coefficients.
-    // TODO(gaussian rss drift): with covariance updates (gram_updates.hpp)
-    // the residual sum of squares behind a gaussian deviance ratio is kept
-    // from cross products, which lose digits on columns whose mean is far
-    // larger than their spread (1e-5 off, corpus/gaussian-gram-dev-ratio).
-    // Until that is fixed, such gaussian problems skip this check.
-    bool cancelling_columns = false;
-    for (Eigen::Index j = 0; j < problem.p; ++j)
-      cancelling_columns = cancelling_columns || (!summary.flat[j] && summary.relative_scale_error[j] > 1e-6);
-    const bool skip_dev_ratio = problem.family == Family::gaussian && cancelling_columns;
-    if (path.null_deviance > 0.0 && std::isfinite(path.null_deviance) && !skip_dev_ratio) {
+    if (path.null_deviance > 0.0 && std::isfinite(path.null_deviance)) {
       const double deviance = 2.0 * summary.weight_total * (e.at.loss - summary.saturated);
       const double expected = 1.0 - deviance / path.null_deviance;
       const double margin = 1e-6 + kRounding * kEps * 2.0 * summary.weight_total *

@@ -6,7 +6,13 @@
 //
 // (c = weighted column sums, m = centres, s = scales) computed once for each
 // variable that enters a working set. A move then costs O(p) instead of O(n),
-// which wins when n is much larger than p.
+// which wins when n is much larger than p. From x the columns are computed as
+//
+//   G_kj = (<x_k, u_j> - m_k sum_i u_ij) / (s_k s_j),   u_j = w o (x_j - m_j),
+//
+// the same sum with column j centred first: raw cross products lose digits
+// in proportion to the square of the ratio of a column's mean to its spread,
+// these only in proportion to that ratio, as any centred inner product does.
 #pragma once
 
 #include <algorithm>
@@ -190,6 +196,7 @@ class GramUpdates {
     const auto& standardization = x_.standardization();
     constexpr std::size_t block = 256;
     Eigen::MatrixXd cross;
+    std::vector<double> centred_sums;
     for (std::size_t start = 0; start < columns.size(); start += block) {
       const std::size_t stop = std::min(columns.size(), start + block);
       // G is symmetric: entries against variables that already have a column
@@ -200,13 +207,21 @@ class GramUpdates {
       if (shared_ != nullptr)
         shared_cross_products(columns, start, stop, runs, cross);
       else
-        raw_cross_products(columns, start, stop, runs, cross);
+        centred_cross_products(columns, start, stop, runs, cross, centred_sums);
       for (std::size_t b = start; b < stop; ++b) {
         const Eigen::Index j = columns[b];
         const Eigen::Index slot = n_slots_++;
         slot_[j] = slot;
         Eigen::VectorXd column = cross.col(static_cast<Eigen::Index>(b - start));
-        standardize_cross_products(standardization, column_weighted_sum_, j, all_rows_, column);
+        if (shared_ != nullptr) {
+          standardize_cross_products(standardization, column_weighted_sum_, j, all_rows_, column);
+        } else {
+          const double sum_j = centred_sums[b - start];
+          const double inv_scale_j = standardization.inv_scale(j);
+          for (Eigen::Index k = 0; k < p; ++k)
+            column[k] = (column[k] - standardization.center(k) * sum_j) * standardization.inv_scale(k) *
+                        inv_scale_j;
+        }
         for (Eigen::Index k = 0; k < p; ++k)
           if (slot_[k] >= 0 && slot_[k] < first_new_slot) column[k] = gram_(j, slot_[k]);
         gram_.col(slot) = column;
@@ -244,11 +259,12 @@ class GramUpdates {
     return pieces;
   }
 
-  // cross(k, b - start) = <x_k, w o x_{columns[b]}> for b in [start, stop) and
-  // k in the runs; other rows are left unset.
-  void raw_cross_products(const std::vector<Eigen::Index>& columns, std::size_t start,
-                          std::size_t stop, const std::vector<RowRun>& runs,
-                          Eigen::MatrixXd& cross) const;
+  // cross(k, b - start) = <x_k, u_j>, u_j = w o (x_j - m_j), j = columns[b],
+  // for b in [start, stop) and k in the runs (other rows are left unset), and
+  // sums[b - start] = sum_i u_ij.
+  void centred_cross_products(const std::vector<Eigen::Index>& columns, std::size_t start,
+                              std::size_t stop, const std::vector<RowRun>& runs,
+                              Eigen::MatrixXd& cross, std::vector<double>& sums) const;
 
   // With a shared Gram: cross(k, .) = scale * (S(k, j) - sum over the
   // left-out rows of v_i x_ik x_ij).
@@ -273,15 +289,19 @@ class GramUpdates {
 };
 
 template <>
-inline void GramUpdates<DenseDesign>::raw_cross_products(
+inline void GramUpdates<DenseDesign>::centred_cross_products(
     const std::vector<Eigen::Index>& columns, std::size_t start, std::size_t stop,
-    const std::vector<RowRun>& runs, Eigen::MatrixXd& cross) const {
+    const std::vector<RowRun>& runs, Eigen::MatrixXd& cross, std::vector<double>& sums) const {
   const Eigen::Index n = x_.rows();
   const auto width = static_cast<Eigen::Index>(stop - start);
   Eigen::MatrixXd weighted_block(n, width);
-  for (std::size_t b = start; b < stop; ++b)
-    weighted_block.col(static_cast<Eigen::Index>(b - start)) =
-        x_.matrix().col(columns[b]).cwiseProduct(weights_);
+  sums.resize(stop - start);
+  for (std::size_t b = start; b < stop; ++b) {
+    const Eigen::Index j = columns[b];
+    auto u = weighted_block.col(static_cast<Eigen::Index>(b - start));
+    u = (x_.matrix().col(j).array() - x_.standardization().center(j)).matrix().cwiseProduct(weights_);
+    sums[b - start] = u.sum();
+  }
   cross.resize(x_.cols(), width);
   const std::vector<RowRun> pieces = split_into_pieces(runs);
   parallel_for_chunks(n_threads_, static_cast<Eigen::Index>(pieces.size()), [&](Eigen::Index c) {
@@ -327,14 +347,17 @@ void GramUpdates<Design>::shared_cross_products(const std::vector<Eigen::Index>&
 }
 
 template <>
-inline void GramUpdates<SparseDesign>::raw_cross_products(
+inline void GramUpdates<SparseDesign>::centred_cross_products(
     const std::vector<Eigen::Index>& columns, std::size_t start, std::size_t stop,
-    const std::vector<RowRun>& runs, Eigen::MatrixXd& cross) const {
+    const std::vector<RowRun>& runs, Eigen::MatrixXd& cross, std::vector<double>& sums) const {
   cross.resize(x_.cols(), static_cast<Eigen::Index>(stop - start));
+  sums.resize(stop - start);
   Eigen::VectorXd weighted_column(x_.rows());
   for (std::size_t b = start; b < stop; ++b) {
     weighted_column.setZero();
     x_.raw_weighted_axpy(columns[b], 1.0, weights_, weighted_column);
+    weighted_column -= x_.standardization().center(columns[b]) * weights_;
+    sums[b - start] = weighted_column.sum();
     for (const RowRun& run : runs)
       for (Eigen::Index k = run.begin; k < run.end; ++k)
         cross(k, static_cast<Eigen::Index>(b - start)) = x_.raw_dot(k, weighted_column);

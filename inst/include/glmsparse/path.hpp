@@ -48,6 +48,15 @@ struct ColumnSummary {
   std::vector<char> is_constant;
 };
 
+// A variance from raw moments below this fraction of the second moment has
+// lost more than four digits.
+constexpr double variance_cancellation_limit = 1e-4;
+// A column whose variance is below this fraction of its second moment (a
+// spread under 1e-10 of its mean) is numerically constant: the inner products
+// that fold its centring in would keep fewer than six digits, and ever fewer
+// as the mean grows, until the linear predictor itself overflows.
+constexpr double flat_column_limit = 1e-20;
+
 template <class Design>
 ColumnSummary summarize_columns(const Design& x, const Eigen::VectorXd& weights,
                                 bool intercept, bool standardize) {
@@ -57,8 +66,17 @@ ColumnSummary summarize_columns(const Design& x, const Eigen::VectorXd& weights,
   for (Eigen::Index j = 0; j < p; ++j) {
     const auto moments = x.weighted_moments(j, weights);
     const double mean = moments.first;
-    const double variance = std::max(moments.second - mean * mean, 0.0);
-    s.is_constant[j] = x.is_constant(j) || !(variance > 0.0);
+    double variance = moments.second - mean * mean;
+    // Raw moments carry an error of about eps times the second moment: where
+    // the mean dwarfs the spread, the variance is taken again about the mean
+    // (else a curvature wrong in its fourth digit skews the rss that covariance
+    // updates keep, and with it the deviance ratio).
+    if (variance <= variance_cancellation_limit * moments.second) {
+      const auto about = x.weighted_moments_about(j, weights, 1.0, mean);
+      variance = about.second - about.first * about.first;
+    }
+    variance = std::max(variance, 0.0);
+    s.is_constant[j] = x.is_constant(j) || !(variance > flat_column_limit * moments.second);
     s.weighted_sum[j] = mean;
     s.center[j] = intercept ? mean : 0.0;
     s.scale[j] = (standardize && !s.is_constant[j]) ? std::sqrt(variance) : 1.0;
