@@ -284,3 +284,26 @@ TEST_CASE("Covariance updates keep the deviance ratio of a large column mean", "
     CHECK(std::abs(fit.dev_ratio[l] - (1.0 - deviance / fit.null_deviance)) < 1e-8);
   }
 }
+
+// corpus/poisson-large-offset-null-intercept: offsets of +-2750. Newton on
+// the null intercept started from the link of the mean response, where
+// e^(offset + intercept) overflowed: an infinite null deviance and loss.
+TEST_CASE("A poisson null model with offsets of thousands stays finite", "[regression][poisson]") {
+  Eigen::MatrixXd x(4, 1);
+  x << 1.0, -1.0, 0.5, 2.0;
+  glmsparse::ProblemData data = variables(4, Eigen::VectorXd::Ones(1));
+  data.y = Eigen::Vector4d(4000.0, 3000.0, 2000.0, 1000.0);
+  data.offset = Eigen::Vector4d(0.0, -2700.0, 2750.0, -2000.0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.nlambda = 3;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit = glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 3u);
+  CHECK(std::isfinite(fit.null_deviance));
+  CHECK(std::isfinite(fit.lambda[0]));
+  // The null intercept solves sum_i (y_i - e^(o_i + a)) = 0: here
+  // a = log(10000) - 2750 (the other rows' means underflow to 0).
+  CHECK(fit.intercept[0] == Approx(std::log(10000.0) - 2750.0).epsilon(1e-12));
+}

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include <Eigen/Dense>
@@ -117,11 +118,24 @@ class SeparableDatafit {
 
   double saturated_loss() const { return saturated_loss_; }
 
-  // 1-D Newton on sum_i w_i (y_i - mu_i) = 0, from the link of the weighted mean.
+  // The root of sum_i w_i (y_i - mu_i) = 0: for Poisson in closed form,
+  //   b0 = log(sum_i w_i y_i) - log(sum_i w_i e^o_i),
+  // the second term as m + log(sum_i w_i e^(o_i - m)), m the largest offset,
+  // so that offsets of a few thousand do not overflow; otherwise by 1-D
+  // Newton from the link of the weighted mean.
   double null_intercept(const Eigen::VectorXd& offset) const {
     const Eigen::Index n = offset.size();
     double y_mean = weights_.dot(y_);
     y_mean = std::max(y_mean, 1e-10);
+    if constexpr (std::is_same<Family, Poisson>::value) {
+      double largest = -std::numeric_limits<double>::infinity();
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (weights_[i] > 0.0) largest = std::max(largest, offset[i]);
+      double scaled_sum = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (weights_[i] > 0.0) scaled_sum += weights_[i] * std::exp(offset[i] - largest);
+      return std::log(y_mean) - (largest + std::log(scaled_sum));
+    }
     if (std::is_same<Family, Binomial>::value) y_mean = std::min(y_mean, 1.0 - 1e-10);
     double b0 = Family::link(y_mean);
     for (int iteration = 0; iteration < 100; ++iteration) {
