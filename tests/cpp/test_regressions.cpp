@@ -307,3 +307,39 @@ TEST_CASE("A poisson null model with offsets of thousands stays finite", "[regre
   // a = log(10000) - 2750 (the other rows' means underflow to 0).
   CHECK(fit.intercept[0] == Approx(std::log(10000.0) - 2750.0).epsilon(1e-12));
 }
+
+// Penalty factors 1e300 apart, as R allows (rescaled to sum to p: 2e-300
+// and 2), with x near 1e152: the lambda that zeroes the first variable,
+// |gradient| / pf, exceeded the largest double, and the default grid was
+// Inf throughout. The grid now starts at 1e300 with that lambda solved.
+TEST_CASE("Penalty factors 1e300 apart give a finite default grid", "[regression][lambda]") {
+  Eigen::MatrixXd x(4, 2);
+  x << 1e152, 1.0,
+       -1e152, 2.0,
+       3e152, -1.0,
+       0.0, 0.5;
+  glmsparse::ProblemData data = variables(4, Eigen::Vector2d(2e-300, 2.0));
+  data.y = Eigen::Vector4d(1.0, 1.0, 0.0, 0.0);
+  FitOptions options;
+  options.standardize = false;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    glmsparse::Monitor monitor;
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_glm_path<glmsparse::Binomial>(compressed.design, data, options, grid, monitor)
+               : glmsparse::fit_glm_path<glmsparse::Binomial>(dense.design, data, options, grid, monitor);
+    REQUIRE(!fit.lambda.empty());
+    CHECK(fit.lambda[0] == glmsparse::largest_lambda_max);
+    for (double lambda : fit.lambda) CHECK(std::isfinite(lambda));
+    CHECK(fit.status[0] == LambdaStatus::converged);
+    // At the first lambda the first variable's penalty, lambda pf = 2, is
+    // far below its gradient at 0: it is in the model.
+    CHECK(fit.df[0] == 1);
+    for (double value : fit.beta_value) CHECK(std::isfinite(value));
+    for (double value : fit.intercept) CHECK(std::isfinite(value));
+  }
+}

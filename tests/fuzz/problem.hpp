@@ -295,12 +295,7 @@ inline bool decode_variables(FuzzedDataProvider& in, Problem& problem) {
   problem.lower_limit = Eigen::VectorXd::Constant(p, -kInf);
   problem.upper_limit = Eigen::VectorXd::Constant(p, kInf);
   if (in.ConsumeBool()) {
-    // TODO(lambda_max overflow): factors 1e150 apart, as R allows, make
-    // lambda_max = |gradient| / (alpha pf) overflow to Inf once gradients are
-    // large (x near 1e150): no finite lambda zeroes that variable, so the
-    // default grid cannot start from the null model (path_driver.hpp's
-    // lambda_max_from_gradients, and path.hpp for gaussian). Until the core
-    // handles it, factors stay within a ratio of 1e8.
+    // Factors 1e8 apart here; decode() may spread them to 1e300 apart.
     static const double choices[] = {1.0, 1.0, 0.0, 0.5, 2.0, 10.0, kInf, 1e-4, 1e4};
     for (Eigen::Index j = 0; j < p; ++j) pf[j] = in.PickValueInArray(choices);
   }
@@ -311,7 +306,7 @@ inline bool decode_variables(FuzzedDataProvider& in, Problem& problem) {
     if (problem.excluded[j]) pf[j] = 1.0;
   }
   if (!(pf.array() > 0.0).any()) return false;
-  problem.penalty_factor = pf * static_cast<double>(p) / pf.sum();
+  problem.penalty_factor = pf;  // rescaled by decode()
   if (in.ConsumeIntegralInRange<int>(0, 2) == 0) {
     for (Eigen::Index j = 0; j < p; ++j) {
       switch (in.ConsumeIntegralInRange<int>(0, 3)) {
@@ -413,6 +408,19 @@ inline std::optional<Problem> decode(const uint8_t* data, size_t size) {
   }
   if (!decode_variables(in, problem)) return std::nullopt;
   decode_options(in, problem);
+  // Factors as far apart as 1e300, as R allows: lambda_max = |gradient| /
+  // (alpha pf) may exceed the largest double, and the core starts the grid
+  // lower. Drawn last, and false when the bytes have run out, so that the
+  // committed inputs (checked) decode as they did before this choice.
+  if (in.ConsumeIntegralInRange<int>(0, 7) == 7) {
+    for (Eigen::Index j = 0; j < problem.p; ++j) {
+      double& f = problem.penalty_factor[j];
+      if (f == 1e-4) f = 1e-150;
+      if (f == 1e4) f = 1e150;
+    }
+  }
+  Eigen::VectorXd& pf = problem.penalty_factor;
+  pf = pf * static_cast<double>(p) / pf.sum();
   return problem;
 }
 

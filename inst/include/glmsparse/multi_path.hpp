@@ -127,7 +127,11 @@ class MultiResponsePath {
       double lambda_max = 0.0;
       for (Eigen::Index j : all)
         if (penalty_.is_penalized(j)) lambda_max = std::max(lambda_max, lambda_max_term(j));
-      lambdas = default_lambda_grid(lambda_max > 0.0 ? lambda_max : 1.0, grid);
+      if (!(lambda_max <= largest_lambda_max)) lambda_max = largest_lambda_max;
+      if (!(lambda_max > 0.0)) lambda_max = 1.0;
+      lambdas = default_lambda_grid(lambda_max, grid);
+      first = first_lambda_outcome(first, lambda_max, largest_lambda_max,
+                                   [this](double lambda, double previous) { return solve_at(lambda, previous); });
     }
     walk_path(
         lambdas, default_grid, first, options_, monitor_, result,

@@ -139,7 +139,12 @@ class GaussianPath {
     std::vector<double> lambdas;  // working scale
     std::vector<double> reported_lambdas;  // as the caller sees them
     if (default_grid) {
-      lambdas = default_lambda_grid(lambda_max_from_gradients(penalty_, usable_, state_.gradient), grid);
+      // The grid's largest lambda is bounded on the caller's scale.
+      const double largest = std::min(largest_lambda_max, largest_lambda_max / y_scale);
+      const double lambda_max = lambda_max_from_gradients(penalty_, usable_, state_.gradient, largest);
+      lambdas = default_lambda_grid(lambda_max, grid);
+      first = first_lambda_outcome(first, lambda_max, largest,
+                                   [this](double lambda, double previous) { return solve_at(lambda, previous); });
       for (double l : lambdas) reported_lambdas.push_back(l * y_scale);
     } else {
       // User values are returned exactly as given, not through a round trip.

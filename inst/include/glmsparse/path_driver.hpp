@@ -15,17 +15,37 @@
 
 namespace glmsparse {
 
+// The largest lambda a default grid starts from. Penalty factors far apart
+// (R allows any ratio) with large gradients can put the lambda that zeroes
+// every penalized coefficient beyond the largest double; the grid then starts
+// here, and its first lambda is solved like the others instead of being the
+// unpenalized fit. It is far enough below the largest double that lambda
+// times a penalty factor, and the strong rule's 2 lambda, stay finite.
+constexpr double largest_lambda_max = 1e300;
+
 // The smallest lambda at which every penalized coefficient is zero, from the
-// gradients at the unpenalized fit; 1 when nothing can be selected (then
-// any grid is exact).
+// gradients at the unpenalized fit, but at most `largest`; 1 when nothing
+// can be selected (then any grid is exact).
 template <class Penalty>
 double lambda_max_from_gradients(const Penalty& penalty, const std::vector<char>& usable,
-                                 const Eigen::VectorXd& gradient) {
+                                 const Eigen::VectorXd& gradient, double largest = largest_lambda_max) {
   double lambda_max = 0.0;
   for (Eigen::Index j = 0; j < gradient.size(); ++j)
     if (usable[static_cast<std::size_t>(j)] && penalty.is_penalized(j))
       lambda_max = std::max(lambda_max, penalty.lambda_max_term(gradient[j], j));
+  if (!(lambda_max <= largest)) return largest;
   return lambda_max > 0.0 ? lambda_max : 1.0;
+}
+
+// The outcome at the first lambda of a default grid: the unpenalized fit's,
+// unless lambda_max was held at `largest`, when the first lambda is solved.
+template <class SolveAt>
+SolveOutcome first_lambda_outcome(const SolveOutcome& unpenalized_fit, double lambda_max, double largest,
+                                  SolveAt&& solve_at) {
+  if (lambda_max < largest) return unpenalized_fit;
+  SolveOutcome outcome = solve_at(lambda_max, lambda_max);
+  outcome.n_passes += unpenalized_fit.n_passes;
+  return outcome;
 }
 
 // The variables fitted before the first lambda: usable and unpenalized.
