@@ -343,3 +343,41 @@ TEST_CASE("Penalty factors 1e300 apart give a finite default grid", "[regression
     for (double value : fit.intercept) CHECK(std::isfinite(value));
   }
 }
+
+// corpus/mgaussian-deviance-overflow: weights near 1e150 and a response near
+// 1e100. The deviances on the caller's weight scale overflow to Inf, and the
+// deviance ratio taken from them was Inf / Inf = NaN at every lambda.
+TEST_CASE("A multi-response deviance ratio survives an overflowing null deviance", "[regression][multi]") {
+  Eigen::MatrixXd x(4, 2);
+  x << 1.0, 0.5,
+       2.0, -1.0,
+       -1.0, 2.0,
+       0.5, 0.0;
+  glmsparse::MultiProblemData data;
+  data.y = Eigen::MatrixXd(4, 2);
+  data.y << 1.25e100, 2.0,
+            3.25e100, -1.5,
+            -1.6e100, 3.5,
+            -3e100, 0.75;
+  data.weights = Eigen::Vector4d(1e150, 1e150, 2.0, 3.0);
+  data.offset = Eigen::MatrixXd::Zero(4, 2);
+  data.penalty_factor = Eigen::Vector2d(1.0, 1.0);
+  data.lower_limit = Eigen::Vector2d::Constant(-kInf);
+  data.upper_limit = Eigen::Vector2d::Constant(kInf);
+  data.excluded.assign(2, 0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::MultiPathResult fit =
+      glmsparse::fit_multi_path<glmsparse::MultiGaussian>(fixture.design, data, options, true, grid, monitor);
+  REQUIRE(!fit.lambda.empty());
+  CHECK(std::isinf(fit.null_deviance));
+  CHECK(fit.dev_ratio[0] == 0.0);
+  for (double ratio : fit.dev_ratio) {
+    CHECK(std::isfinite(ratio));
+    CHECK(ratio >= 0.0);
+    CHECK(ratio <= 1.0);
+  }
+}

@@ -110,6 +110,7 @@ class MultiResponsePath {
       newton(0.0, {}, options_.max_passes_per_lambda, null_fit_relative_tolerance);
     }
     result.null_deviance = deviance(datafit_.loss(eta_));
+    null_excess_loss_ = std::max(datafit_.loss(eta_) - datafit_.saturated_loss(), 0.0);
     null_model_rss_ = 0.0;
     for (auto& updates : updates_) null_model_rss_ += updates.residual_sum_of_squares();
     tolerance_ = pass_tolerance(options_, null_model_rss_);
@@ -609,9 +610,10 @@ class MultiResponsePath {
     }
     int df = 0;
     for (char nonzero : nonzero_anywhere) df += nonzero;
-    const double dev_ratio = result.null_deviance > 0.0
-                                 ? 1.0 - deviance(datafit_.loss(eta_)) / result.null_deviance
-                                 : 0.0;
+    // From losses under the normalised weights: the deviances, on the
+    // caller's weight scale, overflow with huge weights and a huge response.
+    const double excess_loss = std::max(datafit_.loss(eta_) - datafit_.saturated_loss(), 0.0);
+    const double dev_ratio = null_excess_loss_ > 0.0 ? 1.0 - excess_loss / null_excess_loss_ : 0.0;
     result.lambda.push_back(lambda);
     result.df.push_back(df);
     result.dev_ratio.push_back(dev_ratio);
@@ -653,6 +655,7 @@ class MultiResponsePath {
   Eigen::MatrixXd model_weights_, model_residual_;
   Eigen::MatrixXd full_step_, start_values_;
   Eigen::VectorXd column_;
+  double null_excess_loss_ = 0.0;  // null loss less the saturated loss
   double null_model_rss_ = 0.0;
   double tolerance_ = 0.0;
 };
