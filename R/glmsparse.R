@@ -164,7 +164,9 @@
 #'   `beta` (a `dgCMatrix`, one column per lambda), `df`, `dim`, `lambda`,
 #'   `dev.ratio`, `nulldev`, `npasses`, `jerr`, `offset`, `call` and `nobs`;
 #'   plus `status`, a factor giving for each lambda whether coordinate
-#'   descent converged. Binomial and multinomial fits also carry
+#'   descent converged (`"converged"`, `"not converged"` within `maxit`, or
+#'   `"overflow"` when the arithmetic exceeded the largest double; both of
+#'   the latter give a warning naming the lambdas). Binomial and multinomial fits also carry
 #'   `classnames`. For the multi-response families `beta` is a list with a
 #'   `dgCMatrix` per class or response, `a0` a matrix with a row per class,
 #'   `dfmat` the number of nonzero coefficients per class, and `df` the
@@ -459,20 +461,38 @@ path_object <- function(raw, x, nobs, nvars, is_user_lambda) {
                        x = as.double(raw$beta_x), Dim = c(nvars, nfit),
                        Dimnames = list(variable_names, step_names))
   a0 <- stats::setNames(raw$a0, step_names)
-  status <- factor(ifelse(raw$status == 0L, "converged", "not converged"),
-                   levels = c("converged", "not converged"))
+  status <- lambda_status(raw$status)
   list(a0 = a0, beta = beta, df = raw$df, dim = c(nvars, nfit), lambda = lambda,
        dev.ratio = raw$dev_ratio, nulldev = raw$nulldev, npasses = sum(raw$npasses),
        jerr = 0L, status = status)
 }
 
-# One warning for lambdas that did not converge, one for a path cut short.
+# The core's per-lambda status codes (LambdaStatus in options.hpp) as a factor.
+lambda_status <- function(codes) {
+  factor(c("converged", "not converged", "overflow")[codes + 1L],
+         levels = c("converged", "not converged", "overflow"))
+}
+
+# "lambda = 0.5, 0.2 (index 3, 4)"; a long list is cut after its first ten.
+describe_lambdas <- function(lambda, index) {
+  shown <- utils::head(index, 10L)
+  more <- if (length(index) > 10L) sprintf(" and %d more", length(index) - 10L) else ""
+  sprintf("lambda = %s%s (index %s%s)", paste(signif(lambda[shown], 4), collapse = ", "), more,
+          paste(shown, collapse = ", "), more)
+}
+
+# One warning for lambdas that did not converge, one for those whose
+# arithmetic overflowed, one for a path cut short.
 report_path_problems <- function(fit, stop_code, pmax, dfmax) {
-  failed <- which(fit$status != "converged")
+  failed <- which(fit$status == "not converged")
   if (length(failed) > 0L) {
-    warning(sprintf("Coordinate descent did not converge within `maxit` passes at lambda = %s (index %s); those solutions are approximate, the rest of the path is unaffected.",
-                    paste(signif(fit$lambda[failed], 4), collapse = ", "),
-                    paste(failed, collapse = ", ")), call. = FALSE)
+    warning(sprintf("Coordinate descent did not converge within `maxit` passes at %s; those solutions are approximate, the rest of the path is unaffected.",
+                    describe_lambdas(fit$lambda, failed)), call. = FALSE)
+  }
+  overflowed <- which(fit$status == "overflow")
+  if (length(overflowed) > 0L) {
+    warning(sprintf("The fit overflowed at %s: `x` times the fitted values exceeds the largest double, so those solutions are the last finite point reached, not minimisers. Rescale `x` (or use standardize = TRUE) or reduce `offset`.",
+                    describe_lambdas(fit$lambda, overflowed)), call. = FALSE)
   }
   if (stop_code == 2L) {
     warning(sprintf("The number of nonzero coefficients exceeds `pmax` = %d at lambda index %d; solutions for larger lambdas are returned.",

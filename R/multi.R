@@ -106,8 +106,7 @@ multi_path_object <- function(raw, x, nobs, nvars, classnames, is_user_lambda, r
   names(beta) <- classnames
   a0 <- matrix(raw$a0, n_responses, nfit, dimnames = list(classnames, step_names)) * response_scale
   dfmat <- matrix(as.integer(raw$dfmat), n_responses, nfit, dimnames = list(classnames, step_names))
-  status <- factor(ifelse(raw$status == 0L, "converged", "not converged"),
-                   levels = c("converged", "not converged"))
+  status <- lambda_status(raw$status)
   list(a0 = a0, beta = beta, dfmat = dfmat, df = raw$df, dim = c(nvars, nfit), lambda = lambda,
        dev.ratio = raw$dev_ratio, nulldev = raw$nulldev, npasses = sum(raw$npasses),
        jerr = 0L, status = status)

@@ -381,3 +381,82 @@ TEST_CASE("A multi-response deviance ratio survives an overflowing null deviance
     CHECK(ratio <= 1.0);
   }
 }
+
+// open/gaussian-naive-residual-shift-*: naive updates on a column whose mean
+// is 1e6 times its spread. Each update added a common shift of the size of
+// the mean to the residual, which the centred inner products then cancelled
+// away: after a few thousand passes the gradients were noise, the dense
+// path's coefficients reached 1e16 and in the fuzzer's input became NaN.
+TEST_CASE("Naive updates do not carry the centring shift of a large column mean", "[regression][naive]") {
+  const int n = 20;
+  Eigen::MatrixXd x(n, 2);
+  Eigen::VectorXd y(n);
+  for (int i = 0; i < n; ++i) {
+    x(i, 0) = 1e6 + std::sin(i);
+    x(i, 1) = std::cos(3.0 * i);
+    y[i] = 2.0 * std::sin(i) + std::cos(3.0 * i) + 0.1 * std::sin(7.0 * i);
+  }
+  glmsparse::ProblemData data = variables(n, Eigen::Vector2d(1.0, 1.0));
+  data.y = y;
+  FitOptions options;
+  options.use_gram = 0;
+  LambdaGrid grid;
+  grid.nlambda = 20;
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
+               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    REQUIRE(fit.lambda.size() == 20u);
+    for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+      INFO("lambda " << l);
+      CHECK(fit.status[l] == LambdaStatus::converged);
+      Eigen::VectorXd eta = Eigen::VectorXd::Constant(n, fit.intercept[l]);
+      for (int e = fit.beta_col_start[l]; e < fit.beta_col_start[l + 1]; ++e) {
+        const double b = fit.beta_value[static_cast<std::size_t>(e)];
+        // The least-squares coefficients are about 2 and 1.
+        CHECK(std::abs(b) < 3.0);
+        eta += b * x.col(fit.beta_row[static_cast<std::size_t>(e)]);
+      }
+      const double deviance = (y - eta).squaredNorm();
+      CHECK(std::abs(fit.dev_ratio[l] - (1.0 - deviance / fit.null_deviance)) < 1e-8);
+    }
+  }
+}
+
+// open/poisson-huge-column-nonfinite*: e^370 times a column near 1e100
+// exceeds the largest double, so the model's gradient and curvature of that
+// column were Inf and its coordinate step NaN; the line search's fallback,
+// start + 0 * step, kept the NaN. The step is now refused, the last finite
+// point kept, and the lambda reported as overflowed.
+TEST_CASE("An overflowing poisson step keeps the last finite point", "[regression][poisson]") {
+  const int n = 20;
+  Eigen::MatrixXd x(n, 2);
+  glmsparse::ProblemData data = variables(n, Eigen::Vector2d(1.0, 1.0));
+  for (int i = 0; i < n; ++i) {
+    x(i, 0) = std::sin(i);
+    x(i, 1) = (i < 10 ? 1e100 : -1e100) * (1.0 + 0.5 * std::cos(i));
+    data.y[i] = 1.0 + i % 4;
+    data.offset[i] = i < 2 ? 370.0 : 0.0;
+  }
+  FitOptions options;
+  options.intercept = false;
+  options.standardize = false;
+  LambdaGrid grid;
+  grid.nlambda = 5;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit = glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 5u);
+  int overflowed = 0;
+  for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+    overflowed += fit.status[l] == LambdaStatus::overflow;
+    CHECK(std::isfinite(fit.intercept[l]));
+    CHECK(std::isfinite(fit.dev_ratio[l]));
+  }
+  CHECK(overflowed > 0);
+  for (double b : fit.beta_value) CHECK(std::isfinite(b));
+}

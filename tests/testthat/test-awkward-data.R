@@ -360,3 +360,28 @@ test_that("a fit short of passes warns once, naming exactly the lambdas that did
   expect_length(warnings, 1L)
   expect_true(all(is.finite(cv$cvm)))
 })
+
+test_that("a poisson fit whose x times the fitted means overflows warns, naming the lambdas, and stays finite", {
+  set.seed(120)
+  n <- 20
+  # exp(370) * 1e100 exceeds the largest double: the model's gradient and
+  # curvature for the second column overflow at the first step.
+  x <- cbind(rnorm(n), c(rep(1e100, 10), rep(-1e100, 10)) * runif(n))
+  y <- rpois(n, 3)
+  offset <- c(370, 370, rep(0, n - 2))
+  warnings <- character(0)
+  fit <- withCallingHandlers(
+    glmsparse(x, y, family = "poisson", offset = offset, standardize = FALSE, intercept = FALSE),
+    warning = function(w) {
+      warnings <<- c(warnings, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    })
+  overflowed <- which(fit$status == "overflow")
+  expect_gt(length(overflowed), 0L)
+  expect_length(warnings, 1L)
+  expect_match(warnings, sprintf("The fit overflowed at lambda = %s", signif(fit$lambda[overflowed[1]], 4)),
+               fixed = TRUE)
+  expect_match(warnings, sprintf("and %d more", length(overflowed) - 10L), fixed = TRUE)
+  expect_finite_fit(fit)
+  expect_true(all(is.finite(predict(fit, x, newoffset = offset))))
+})

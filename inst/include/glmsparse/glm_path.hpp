@@ -217,6 +217,18 @@ class GlmPath {
                                               max_passes - total.n_passes);
       total.n_passes += inner.n_passes;
       const double intercept_change = updates_.intercept_change();
+      if (!step_is_finite(working_set, intercept_change)) {
+        // Curvatures or gradients beyond the largest double: no step can be
+        // taken, and the start point is returned as it was.
+        for (std::size_t k = 0; k < working_set.size(); ++k)
+          state_.coefficients[working_set[k]] = start_values[k];
+        state_.penalty_total = start_penalty;
+        eta_ = start_eta;
+        intercept_ = start_intercept;
+        set_point();
+        total.status = LambdaStatus::overflow;
+        return total;
+      }
 
       // Move along the Newton direction, halving the step until the
       // objective does not increase.
@@ -257,6 +269,13 @@ class GlmPath {
     }
     total.status = LambdaStatus::max_passes_reached;
     return total;
+  }
+
+  bool step_is_finite(const std::vector<Eigen::Index>& working_set, double intercept_change) const {
+    if (!std::isfinite(intercept_change)) return false;
+    for (Eigen::Index j : working_set)
+      if (!std::isfinite(state_.coefficients[j])) return false;
+    return true;
   }
 
   // Coefficients at start + fraction * (solver's result - start), with eta,

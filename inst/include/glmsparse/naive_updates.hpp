@@ -6,10 +6,18 @@
 // residual by a constant; that constant never needs applying, because
 // <x~_j, w o (r + c)> = <x~_j, w o r> when the centres are weighted means. Only
 // sum(w o r) is tracked, so sparse columns stay sparse.
+//
+// That constant is still added to the residual, and on columns whose mean
+// dwarfs their spread it grows far beyond the residual itself; each centred
+// inner product then cancels it away and loses as many digits as it is
+// larger (NaN coefficients in the end). So once it exceeds the residual's
+// scale by a wide margin it is taken out of the residual, at the cost of one
+// pass over the rows (as IrlsUpdates does).
 #pragma once
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -34,7 +42,12 @@ class NaiveUpdates {
         weighted_residual_(weights.cwiseProduct(response)),
         weighted_residual_sum_(weighted_residual_.sum()),
         common_weight_(common_value(weights)),
-        intercept_(intercept) {}
+        weight_total_(weights.sum()),
+        intercept_(intercept) {
+    residual_scale_ = root_mean_square();
+    // Below this the residual is rounding noise of the response's scale.
+    residual_scale_floor_ = residual_scale_ * std::numeric_limits<double>::epsilon();
+  }
 
   // A shared Gram matrix is of no use to naive updates.
   void attach_shared_gram(const SharedGram* /*shared*/) {}
@@ -53,23 +66,24 @@ class NaiveUpdates {
     else
       x_.raw_weighted_axpy(j, step, weights_, weighted_residual_);
     weighted_residual_sum_ += step * column_weighted_sum_[j];
+    if (intercept_ && std::abs(weighted_residual_sum_) > max_shift * residual_scale_ * weight_total_)
+      remove_shift();
   }
 
   // sum_i w_i r_i^2 from the residual itself, so that many coordinates can
   // move by update() alone. With an intercept the residual is only known up
   // to a constant, which the intercept absorbs: the weighted-mean-zero
-  // residual is the one that counts.
+  // residual is the one that counts. It is summed about its mean, not as
+  // sum w r^2 - (sum w r)^2 / sum w, which cancels when the mean is large.
   double working_rss() const {
+    const double mean = intercept_ && weight_total_ > 0.0 ? weighted_residual_sum_ / weight_total_ : 0.0;
     double sum_of_squares = 0.0;
-    double total_weight = 0.0;
     for (Eigen::Index i = 0; i < weights_.size(); ++i) {
       if (!(weights_[i] > 0.0)) continue;
-      sum_of_squares += weighted_residual_[i] * weighted_residual_[i] / weights_[i];
-      total_weight += weights_[i];
+      const double r = weighted_residual_[i] / weights_[i] - mean;
+      sum_of_squares += weights_[i] * r * r;
     }
-    if (intercept_ && total_weight > 0.0)
-      sum_of_squares -= weighted_residual_sum_ * weighted_residual_sum_ / total_weight;
-    return std::max(sum_of_squares, 0.0);
+    return sum_of_squares;
   }
 
   // Arithmetic of one coordinate update (an inner product and an axpy).
@@ -116,13 +130,35 @@ class NaiveUpdates {
     return (weights.array() == first).all() ? first : 0.0;
   }
 
+  // sqrt(sum_i w_i r_i^2 / sum_i w_i), about the mean with an intercept.
+  double root_mean_square() const {
+    return weight_total_ > 0.0 ? std::sqrt(working_rss() / weight_total_) : 0.0;
+  }
+
+  // The residual's common shift sum(w o r) / sum(w) leaves the residual; the
+  // sum is recomputed from the residual, not tracked.
+  void remove_shift() {
+    const double shift = weighted_residual_sum_ / weight_total_;
+    weighted_residual_ -= shift * weights_;
+    weighted_residual_sum_ = weighted_residual_.sum();
+    residual_scale_ = std::max(root_mean_square(), residual_scale_floor_);
+  }
+
+  // A shift this many times the residual's scale costs the centred inner
+  // products about three digits; ordinary columns seldom get there, so the
+  // pass over the rows is rare.
+  static constexpr double max_shift = 1e3;
+
   const Design& x_;
   const Eigen::VectorXd& weights_;
   const Eigen::VectorXd& column_weighted_sum_;
   Eigen::VectorXd weighted_residual_;
   double weighted_residual_sum_;
   double common_weight_;
+  double weight_total_;
   bool intercept_;
+  double residual_scale_ = 0.0;  // root mean square of r when last measured
+  double residual_scale_floor_ = 0.0;
 };
 
 }  // namespace glmsparse

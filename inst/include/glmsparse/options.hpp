@@ -47,6 +47,9 @@ struct LambdaGrid {
 enum class LambdaStatus : int {
   converged = 0,
   max_passes_reached = 1,
+  // The model's step overflowed (x times the fitted means beyond the largest
+  // double): the solution is the last finite point, not a minimiser.
+  overflow = 2,
 };
 
 enum class PathStop : int {
