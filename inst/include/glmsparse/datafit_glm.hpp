@@ -110,6 +110,13 @@ class SeparableDatafit {
     irls_weights.resize(n);
     weighted_residual.resize(n);
     for (Eigen::Index i = 0; i < n; ++i) {
+      // A row of weight 0 is out of the model even where its mean overflows
+      // (0 * Inf would be NaN).
+      if (!(weights_[i] > 0.0)) {
+        irls_weights[i] = 0.0;
+        weighted_residual[i] = 0.0;
+        continue;
+      }
       const double mu = Family::mean(eta[i]);
       irls_weights[i] = weights_[i] * Family::curvature(mu);
       weighted_residual[i] = weights_[i] * (y_[i] - mu);

@@ -176,15 +176,17 @@ class DenseDesign {
     return {first, second};
   }
 
-  // (sum_i w_i (x_ij - c), sum_i w_i (x_ij - c)^2), w summing to
-  // weight_total: moments about a point c near the column's weighted mean,
-  // without the cancellation of raw moments when the mean is far from 0.
+  // (sum_i w_i d_i, sum_i w_i d_i^2), d_i = (x_ij - c) * scale, w summing
+  // to weight_total: moments about a point c near the column's weighted
+  // mean, without the cancellation of raw moments when the mean is far from
+  // 0; `scale` (1 / the column's spread) keeps w d^2 finite where w x^2
+  // would overflow.
   std::pair<double, double> weighted_moments_about(Index j, const VectorXd& w, double /*weight_total*/,
-                                                   double c) const {
+                                                   double c, double scale = 1.0) const {
     const auto col = x_.col(j);
     double first = 0.0, second = 0.0;
     for (Index i = 0; i < x_.rows(); ++i) {
-      const double d = col[i] - c;
+      const double d = (col[i] - c) * scale;
       first += w[i] * d;
       second += w[i] * d * d;
     }
@@ -311,16 +313,16 @@ class SparseDesign {
 
   // As DenseDesign's; the implicit zeros carry the weight not on stored entries.
   std::pair<double, double> weighted_moments_about(Index j, const VectorXd& w, double weight_total,
-                                                   double c) const {
+                                                   double c, double scale = 1.0) const {
     double first = 0.0, second = 0.0, stored_weight = 0.0;
     for (Matrix::InnerIterator it(x_, j); it; ++it) {
-      const double wi = w[it.index()], d = it.value() - c;
+      const double wi = w[it.index()], d = (it.value() - c) * scale;
       first += wi * d;
       second += wi * d * d;
       stored_weight += wi;
     }
-    const double zero_weight = weight_total - stored_weight;
-    return {first - zero_weight * c, second + zero_weight * c * c};
+    const double zero_weight = weight_total - stored_weight, zero_d = -c * scale;
+    return {first + zero_weight * zero_d, second + zero_weight * zero_d * zero_d};
   }
 
   // Constant means all stored entries equal and, unless the column is full,

@@ -231,14 +231,21 @@ class GlmPath {
       }
 
       // Move along the Newton direction, halving the step until the
-      // objective does not increase.
+      // objective does not increase. Where the model's curvature is far
+      // below the loss's (an exponential mean on a large column) the step
+      // overshoots by many orders of magnitude and the objective overflows:
+      // those halvings do not count, as each brings the step back towards a
+      // finite one.
       double fraction = 1.0;
       double candidate = 0.0;
-      for (int halving = 0;; ++halving) {
+      for (int halving = 0, overflowed = 0;; ++halving) {
         apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, fraction);
         candidate = objective(lambda);
         if (std::isfinite(candidate) && candidate <= current + 1e-15 * std::abs(current)) break;
-        if (halving == max_halvings) {
+        if (!std::isfinite(candidate) && overflowed < max_overflow_halvings) {
+          ++overflowed;
+          --halving;
+        } else if (halving == max_halvings) {
           // No descent along this direction: keep the start point.
           apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, 0.0);
           state_.penalty_total = start_penalty;
@@ -355,6 +362,8 @@ class GlmPath {
   // majorize rather than approximate the loss and may need many more.
   static constexpr int max_majorization_steps = 10000;
   static constexpr int max_halvings = 30;
+  // Enough to bring any finite step down to 0: 2^-1100 is below the smallest double.
+  static constexpr int max_overflow_halvings = 1100;
   // Newton steps stop once a step gains less than thresh times this times
   // the objective: they converge quadratically, so the next would gain far
   // less. Majorization steps converge linearly and stop ten times earlier,

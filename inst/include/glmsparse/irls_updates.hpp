@@ -83,6 +83,8 @@ class IrlsUpdates {
     const auto moments = x_.weighted_moments(j, irls_weights_);
     column_sum_[j] = moments.first;
     column_sum_step_[j] = step_;
+    const double inv_scale = x_.standardization().inv_scale(j);
+    if (!std::isfinite(moments.second)) return scaled_curvature(j, inv_scale);
     double second = moments.second;
     if (centred()) {
       second -= moments.first * moments.first / weight_total_;
@@ -92,8 +94,19 @@ class IrlsUpdates {
         second = about.second - about.first * about.first / weight_total_;
       }
     }
-    const double inv_scale = x_.standardization().inv_scale(j);
     return std::max(second, 0.0) * inv_scale * inv_scale;
+  }
+
+  // The curvature from moments of the scaled column, for IRLS weights so
+  // large (a poisson mean near 1e150) that v x^2 overflows. Its column sum
+  // may still overflow; the gradient then does too, and the path reports it.
+  double scaled_curvature(Eigen::Index j, double inv_scale) {
+    const auto raw = x_.weighted_moments_about(j, irls_weights_, weight_total_, 0.0, inv_scale);
+    column_sum_[j] = raw.first / inv_scale;
+    if (!centred()) return raw.second;
+    const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
+                                                 raw.first / weight_total_ / inv_scale, inv_scale);
+    return std::max(about.second - about.first * about.first / weight_total_, 0.0);
   }
 
   // The model's residual after d_j += delta. The centring constant is left
