@@ -17,6 +17,7 @@ using glmsparse::LambdaStatus;
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kEps = std::numeric_limits<double>::epsilon();
 
 glmsparse::ProblemData variables(Eigen::Index n, const Eigen::VectorXd& penalty_factor) {
   glmsparse::ProblemData data;
@@ -459,4 +460,88 @@ TEST_CASE("An overflowing poisson step keeps the last finite point", "[regressio
   }
   CHECK(overflowed > 0);
   for (double b : fit.beta_value) CHECK(std::isfinite(b));
+}
+
+// corpus/binomial-intercept-not-optimal: offsets of 2250 and 250 round both
+// fitted probabilities to 1, so the null intercept's Newton step met zero
+// information and stopped at the link of the mean, 0, where the score is
+// 0.5; the path then reported that intercept as converged. The intercept is
+// now bracketed and bisected where Newton steps cannot go.
+TEST_CASE("A binomial null intercept under huge offsets solves its score equation", "[regression][binomial]") {
+  Eigen::MatrixXd x(2, 2);
+  x << 1.0, 0.0,
+       1.0, 1.0;
+  glmsparse::ProblemData data = variables(2, Eigen::Vector2d(1.0, 1.0));
+  data.y = Eigen::Vector2d(1.0, 0.0);
+  data.offset = Eigen::Vector2d(2250.0, 250.0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.nlambda = 4;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Binomial>(fixture.design, data, options, grid, monitor);
+  REQUIRE_FALSE(fit.lambda.empty());
+  for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+    INFO("lambda " << l << " intercept " << fit.intercept[l]);
+    REQUIRE(std::isfinite(fit.intercept[l]));
+    if (fit.status[l] != LambdaStatus::converged) continue;
+    Eigen::Vector2d eta = data.offset.array() + fit.intercept[l];
+    for (int e = fit.beta_col_start[l]; e < fit.beta_col_start[l + 1]; ++e)
+      eta += fit.beta_value[static_cast<std::size_t>(e)] * x.col(fit.beta_row[static_cast<std::size_t>(e)]);
+    double score = 0.0;
+    for (int i = 0; i < 2; ++i) score += 0.5 * (data.y[i] - 1.0 / (1.0 + std::exp(-eta[i])));
+    CHECK(std::abs(score) <= 1e-8);
+  }
+}
+
+// corpus/cox-dev-ratio-mismatch: a rejected step on columns near 1e150 left
+// a constant of 3e119 in eta, where the loss's cancelling terms D_t m_t and
+// w_i eta_i lost everything: a loss of -7e103, accepted by the line search
+// and reported as a deviance ratio of 1. The loss is now taken about the
+// largest eta.
+TEST_CASE("The cox loss of a constant eta is the null loss however large the constant", "[regression][cox]") {
+  glmsparse::SurvivalData survival;
+  survival.stop = (Eigen::VectorXd(6) << 4.0, 6.0, 8.0, 7.0, 5.0, 1.0).finished();
+  survival.status = (Eigen::VectorXd(6) << 1.0, 1.0, 1.0, 0.0, 1.0, 1.0).finished();
+  const Eigen::VectorXd weights = (Eigen::VectorXd(6) << 1e8, 1.0, 0.5, 2.0, 3.0, 1e-8).finished();
+  const glmsparse::Cox cox(survival, weights);
+  const double null_loss = cox.loss(Eigen::VectorXd::Zero(6));
+  REQUIRE(null_loss > 0.0);
+  for (double shift : {1e20, 3.3e119, -1e200}) {
+    INFO("shift " << shift);
+    CHECK(std::abs(cox.loss(Eigen::VectorXd::Constant(6, shift)) - null_loss) <= 64.0 * kEps * null_loss);
+  }
+}
+
+// corpus/gaussian-tiny-objective-kkt: weights 1 and 1e-150 on rows whose
+// responses differ give a weighted variance 1e-150 times the second moment,
+// which the response's constancy test (variance below 1e-20 of it) took for
+// rounding noise: an all-zero path at lambda 0 although one column fits the
+// response exactly. Constancy is now judged row by row against the rounding
+// of centring.
+TEST_CASE("A response that differs only on a down-weighted row is still fitted", "[regression][gaussian]") {
+  Eigen::MatrixXd x(3, 1);
+  x << 0.0, 1.0, 0.0;
+  glmsparse::ProblemData data = variables(3, Eigen::VectorXd::Ones(1));
+  data.y = Eigen::Vector3d(1.0, 2.0, 1.0);
+  data.weights = Eigen::Vector3d(1.0, 1e-150, 1.0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.user_lambda = {0.0};
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
+               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    REQUIRE(fit.lambda.size() == 1u);
+    CHECK(fit.status[0] == LambdaStatus::converged);
+    REQUIRE(fit.beta_value.size() == 1u);
+    // The least-squares fit is exact: intercept 1, slope 1.
+    CHECK(std::abs(fit.beta_value[0] - 1.0) <= 1e-8);
+    CHECK(std::abs(fit.intercept[0] - 1.0) <= 1e-12);
+  }
 }

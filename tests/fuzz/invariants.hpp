@@ -196,8 +196,13 @@ inline Summary summarize(const Problem& problem) {
     const double raw_second = s.w.dot(response.cwiseAbs2());
     const double mean = s.w.dot(response);
     const double variance = s.w.dot((response.array() - mean).square().matrix());
-    // A (numerically) constant response is not rescaled (datafit_gaussian.hpp).
-    if (variance > 1e-20 * raw_second) {
+    // A (numerically) constant response, every row within the rounding of
+    // its centring, is not rescaled (datafit_gaussian.hpp).
+    bool constant = true;
+    for (Eigen::Index i = 0; i < n; ++i)
+      if (s.w[i] > 0.0 && std::abs(response[i] - mean) > 8.0 * kEps * (std::abs(response[i]) + std::abs(mean)))
+        constant = false;
+    if (!constant && variance > 0.0) {
       s.rho = 1.0 / std::sqrt(variance);
       s.relative_rho_error = kRounding * kEps * (1.0 + raw_second / variance);
     }

@@ -84,17 +84,26 @@ class Cox {
     cumulative_second_.resize(n);
   }
 
+  // Evaluated with eta less its largest value c: L does not change, since
+  // the D_t sum to the event weights, and the terms D_t m_t and w_i eta_i,
+  // which cancel, are then no larger than the spread of eta (a constant of
+  // 1e100 in eta would otherwise leave nothing of L but rounding error).
   double loss(const Eigen::VectorXd& eta) const {
     compute_risk_sums(eta);
+    double c = -std::numeric_limits<double>::infinity();
+    for (Eigen::Index i = 0; i < eta.size(); ++i)
+      if (weights_[i] > 0.0) c = std::max(c, eta[i]);
+    if (!std::isfinite(c)) c = 0.0;
     double total = 0.0;
     for (const Stratum& stratum : strata_) {
       for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {
         const EventTime& time = times_[t];
-        total += time.death_weight * (std::log(risk_sum_[t]) + risk_shift_[t] - std::log(time.death_weight));
+        total += time.death_weight *
+                 (std::log(risk_sum_[t]) + (risk_shift_[t] - c) - std::log(time.death_weight));
       }
     }
     for (Eigen::Index i = 0; i < eta.size(); ++i)
-      if (events_[i] != 0.0 && weights_[i] > 0.0) total -= weights_[i] * eta[i];
+      if (events_[i] != 0.0 && weights_[i] > 0.0) total -= weights_[i] * (eta[i] - c);
     return total;
   }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include <Eigen/Dense>
@@ -26,16 +27,26 @@ class Gaussian {
     if (!(weight_total > 0.0)) throw std::invalid_argument("weights must have a positive sum");
     weights_ = weights / weight_total;
     working_response_ = y - offset;
-    const double raw_second_moment = weights_.dot(working_response_.cwiseAbs2());
-    response_mean_ = intercept ? weights_.dot(working_response_) : 0.0;
+    const double mean = weights_.dot(working_response_);
+    // glmnet scales by the weighted standard deviation with or without an
+    // intercept. A constant response leaves, after centring, only rounding
+    // noise of about eps (|v_i| + |mean|) in each row: it is treated as
+    // exactly constant rather than having that noise rescaled to unit size.
+    // The test is row by row, not on the variance, because heavily
+    // down-weighted rows that differ give a tiny variance that is real.
+    constexpr double eps = std::numeric_limits<double>::epsilon();
+    bool constant = true;
+    double variance = 0.0;
+    for (Eigen::Index i = 0; i < working_response_.size(); ++i) {
+      if (!(weights_[i] > 0.0)) continue;
+      const double v = working_response_[i], deviation = v - mean;
+      variance += weights_[i] * deviation * deviation;
+      if (std::abs(deviation) > 8.0 * eps * (std::abs(v) + std::abs(mean))) constant = false;
+    }
+    response_mean_ = intercept ? mean : 0.0;
     working_response_.array() -= response_mean_;
     double second_moment = weights_.dot(working_response_.cwiseAbs2());
-    const double first_moment = weights_.dot(working_response_);
-    // glmnet scales by the weighted standard deviation with or without an intercept.
-    const double variance = second_moment - first_moment * first_moment;
-    // A constant response leaves only rounding noise after centring: treat it
-    // as exactly constant rather than rescaling that noise to unit size.
-    if (!(variance > 1e-20 * raw_second_moment)) {
+    if (constant || !(variance > 0.0)) {
       if (intercept) {
         working_response_.setZero();
         second_moment = 0.0;

@@ -192,6 +192,7 @@ class GlmPath {
       // The model at the current point (set_point() was called for it).
       compute_curvatures(working_set);
       state_.rss = updates_.residual_sum_of_squares();
+      const double start_rss = state_.rss;
       for (std::size_t k = 0; k < working_set.size(); ++k)
         start_values[k] = state_.coefficients[working_set[k]];
       const double start_penalty = state_.penalty_total;
@@ -216,6 +217,10 @@ class GlmPath {
                                               options_.thresh * newton_tolerance_factor(),
                                               max_passes - total.n_passes);
       total.n_passes += inner.n_passes;
+      // What the model expects this step to gain (its objective, as the
+      // solver keeps it, at the start less at its minimiser).
+      const double model_decrease =
+          0.5 * (start_rss - state_.rss) + lambda * (start_penalty - state_.penalty_total);
       const double intercept_change = updates_.intercept_change();
       if (!step_is_finite(working_set, intercept_change)) {
         // Curvatures or gradients beyond the largest double: no step can be
@@ -238,6 +243,7 @@ class GlmPath {
       // finite one.
       double fraction = 1.0;
       double candidate = 0.0;
+      bool no_descent = false;
       for (int halving = 0, overflowed = 0;; ++halving) {
         apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, fraction);
         candidate = objective(lambda);
@@ -250,6 +256,7 @@ class GlmPath {
           apply_step(working_set, start_values, start_eta, start_intercept, intercept_change, 0.0);
           state_.penalty_total = start_penalty;
           candidate = current;
+          no_descent = true;
           break;
         }
         fraction *= 0.5;
@@ -263,6 +270,14 @@ class GlmPath {
       }
       const double tolerance_here =
           options_.thresh * newton_tolerance_factor() * std::max(std::abs(current), 1e-300);
+      // A direction along which nothing is gained although the model
+      // promised more than the tolerance is not a minimum but a model that
+      // misjudges the loss (its gradients lost to rounding): the point is
+      // kept and reported as not converged.
+      if (no_descent && model_decrease > tolerance_here) {
+        total.status = LambdaStatus::max_passes_reached;
+        return total;
+      }
       if (Datafit::exact_curvature) {
         if (decrease <= tolerance_here) return total;
       } else if (decrease <= tolerance_here && step > 0) {
