@@ -179,16 +179,22 @@ inline Summary summarize(const Problem& problem) {
   s.nearly_flat.assign(static_cast<std::size_t>(p), 0);
   for (Eigen::Index j = 0; j < p; ++j) {
     const auto column = problem.x.col(j);
-    const double mean = s.w.dot(column);
-    const double second = s.w.dot(column.cwiseAbs2());
-    const double variance = s.w.dot((column.array() - mean).square().matrix());
+    // Moments of the column divided by its largest entry, so that a spread
+    // of 1e-150 does not underflow when squared.
+    const double largest = column.cwiseAbs().maxCoeff();
+    const double unit = largest > 0.0 ? largest : 1.0;
+    const Eigen::VectorXd scaled = column / unit;
+    const double scaled_mean = s.w.dot(scaled);
+    const double scaled_second = s.w.dot(scaled.cwiseAbs2());
+    const double scaled_variance = s.w.dot((scaled.array() - scaled_mean).square().matrix());
+    const double mean = scaled_mean * unit;
     s.constant[j] = (column.array() == column[0]).all();
-    s.flat[j] = !(variance > 0.0);
+    s.flat[j] = !(scaled_variance > 0.0);
     // The core's variance, second - mean^2, carries an error of about eps * second.
-    s.nearly_flat[j] = !(variance > kRounding * kEps * second);
-    s.relative_scale_error[j] = s.flat[j] ? 0.0 : kRounding * kEps * (1.0 + second / variance);
+    s.nearly_flat[j] = !(scaled_variance > kRounding * kEps * scaled_second);
+    s.relative_scale_error[j] = s.flat[j] ? 0.0 : kRounding * kEps * (1.0 + scaled_second / scaled_variance);
     s.center[j] = problem.options.intercept ? mean : 0.0;
-    s.scale[j] = problem.options.standardize && !s.flat[j] ? std::sqrt(variance) : 1.0;
+    s.scale[j] = problem.options.standardize && !s.flat[j] ? unit * std::sqrt(scaled_variance) : 1.0;
   }
   s.standardized = (problem.x.rowwise() - s.center.transpose()) * s.scale.cwiseInverse().asDiagonal();
   if (problem.family == Family::gaussian) {
