@@ -313,6 +313,38 @@ class GaussianPath {
     }
   }
 
+  // Whether a column's mean is over 100 times its spread. Covariance
+  // updates keep the rss only by differences, which then lose the digits
+  // that centring cancels (about (mean / spread)^2 eps per update); the rss
+  // of each recorded solution is then taken afresh from the residual.
+  bool has_large_mean(const std::vector<Eigen::Index>& nonzero) const {
+    for (Eigen::Index j : nonzero) {
+      const double spread = columns_.scale[j] * std::sqrt(columns_.curvature[j]);
+      if (!(std::abs(columns_.center[j]) <= 100.0 * spread)) return true;
+    }
+    return false;
+  }
+
+  // sum_i w_i r_i^2 on the working scale, from the residual of the
+  // coefficients, in O(n) per nonzero coefficient.
+  double rss_from_residual(const std::vector<Eigen::Index>& nonzero) {
+    const Eigen::Index n = x_.rows();
+    residual_ = datafit_.working_response();
+    double centring = 0.0;
+    for (Eigen::Index j : nonzero) {
+      const double raw_coefficient = state_.coefficients[j] / columns_.scale[j];
+      x_.raw_axpy_rows(j, -raw_coefficient, residual_, 0, n);
+      centring += raw_coefficient * columns_.center[j];
+    }
+    const Eigen::VectorXd& w = datafit_.weights();
+    double rss = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double r = residual_[i] + centring;
+      if (w[i] > 0.0) rss += w[i] * r * r;
+    }
+    return rss;
+  }
+
   // Append the current solution, mapped to the original scale; returns its deviance ratio.
   double record(PathResult& result, double lambda, const SolveOutcome& outcome) {
     const double y_scale = datafit_.response_scale();
@@ -331,6 +363,8 @@ class GaussianPath {
     }
     if (!options_.intercept) intercept = 0.0;
     result.beta_col_start.push_back(static_cast<int>(result.beta_row.size()));
+    if constexpr (Updates::exact_gradients_are_free)
+      if (has_large_mean(nonzero)) state_.rss = rss_from_residual(nonzero);
     const double null_rss = datafit_.null_working_rss();
     const double dev_ratio =
         null_rss > 0.0 ? 1.0 - std::max(state_.rss, 0.0) / null_rss : 0.0;
@@ -362,6 +396,7 @@ class GaussianPath {
   static constexpr int screening_depth = 2;
   ResidualSubspace screen_;
   Eigen::VectorXd scaled_residual_;
+  Eigen::VectorXd residual_;  // of the recorded solution (covariance updates)
   std::vector<char> usable_;
   double tolerance_ = 0.0;
   double relative_tolerance_ = 0.0;
