@@ -162,11 +162,30 @@ class CoordinateDescent {
       return support_factor_ != nullptr && !support_solve_failed &&
              outcome.n_passes * pass_cost >= 2.0 * support_size * support_size;
     };
+    // What the passes have gained since the last solve on the support moved
+    // the coefficients to its minimiser; infinite once the support has
+    // changed since, or before any such solve.
+    double gain_since_support_solve = HUGE_VAL;
+    auto note_support_solve = [&](SupportStep step) {
+      if (step == SupportStep::moved) gain_since_support_solve = 0.0;
+    };
+    auto note_pass = [&]() {
+      if (support_changes_ > 0)
+        gain_since_support_solve = HUGE_VAL;
+      else
+        gain_since_support_solve += std::max(progress.last_decrease, 0.0);
+    };
     // True when a final solve on the support gained more than the tolerance.
+    // None is made when the passes since the last one gained only rounding
+    // error: the coefficients are still at the support's minimiser.
     auto polish = [&]() {
       if (!support_solve_is_worth_it()) return false;
+      if (gain_since_support_solve <=
+          negligible_gain * relative_tolerance * std::max(model_objective(lambda, state), 0.0))
+        return false;
       const double before = model_objective(lambda, state);
       const SupportStep step = solve_on_support(lambda, state);
+      note_support_solve(step);
       if (step == SupportStep::failed) support_solve_failed = true;
       if (step != SupportStep::moved) return false;
       const double after = model_objective(lambda, state);
@@ -183,6 +202,7 @@ class CoordinateDescent {
         return;
       }
       if (step == SupportStep::no_gain) return;
+      note_support_solve(step);
       progress = ProgressEstimate();
       history.clear();
     };
@@ -190,6 +210,7 @@ class CoordinateDescent {
       if (!history.record(state.active_set, state.coefficients)) return;
       count_pass();
       if (extrapolate(lambda, history, state)) {
+        gain_since_support_solve = HUGE_VAL;
         progress = ProgressEstimate();
         progress.minimum_passes = 3;
       }
@@ -206,11 +227,13 @@ class CoordinateDescent {
       count_pass();
       const SupportStep step = solve_on_support(lambda, state);
       if (step == SupportStep::failed) support_solve_failed = true;
+      note_support_solve(step);
       // One pass after a jump gives no convergence rate to judge by.
       if (step == SupportStep::moved) progress.minimum_passes = std::max(minimum_passes_, 2);
     }
     while (true) {
       const double change = pass(lambda, working_set, state, progress);
+      note_pass();
       count_pass();
       if (change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state))) {
         // A last solve on the support removes what slow convergence left;
@@ -226,6 +249,7 @@ class CoordinateDescent {
       maybe_extrapolate();
       while (true) {
         const double active_change = pass(lambda, state.active_set, state, progress);
+        note_pass();
         count_pass();
         if (outcome.n_passes >= max_passes) break;
         if (active_change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state))) break;
@@ -244,6 +268,8 @@ class CoordinateDescent {
   static constexpr int passes_before_support_solve = 2;
   static constexpr int support_changes_tolerated = 3;
   static constexpr int max_support_segments = 200;
+  // A gain below this fraction of the convergence tolerance is rounding.
+  static constexpr double negligible_gain = 1e-3;
 
   enum class SupportStep { failed, no_gain, moved };
 
@@ -291,6 +317,7 @@ class CoordinateDescent {
     std::vector<Eigen::Index> fixed;            // left the support, with their final values
     std::vector<double> fixed_value;
     Eigen::VectorXd step;
+    bool walk_completed = false;
     for (int segment = 0;; ++segment) {
       if (segment == max_support_segments || m == 0) break;
       step = rhs.head(m);  // entries past m belong to dropped members
@@ -315,7 +342,10 @@ class CoordinateDescent {
       }
       b.head(m) += fraction * step;
       if (!b.head(m).allFinite()) return SupportStep::failed;
-      if (blocking < 0) break;
+      if (blocking < 0) {
+        walk_completed = true;
+        break;
+      }
       rhs.head(m) *= 1.0 - fraction;
       fixed.push_back(members[static_cast<std::size_t>(blocking)]);
       fixed_value.push_back(blocking_value);
@@ -345,7 +375,16 @@ class CoordinateDescent {
     const double before = model_objective(lambda, state);
     move_to(moved, target, state);
     const double after = model_objective(lambda, state);
-    if (after < before) return SupportStep::moved;
+    if (after < before) {
+      // The members left in the factor now minimise the objective with the
+      // other coordinates fixed, until one of those moves.
+      if (walk_completed) {
+        at_support_minimiser_.assign(static_cast<std::size_t>(state.coefficients.size()), 0);
+        for (Eigen::Index k = 0; k < m; ++k) at_support_minimiser_[members[static_cast<std::size_t>(k)]] = 1;
+        skip_support_members_ = true;
+      }
+      return SupportStep::moved;
+    }
     move_to(moved, current, state);
     return SupportStep::no_gain;
   }
@@ -359,6 +398,7 @@ class CoordinateDescent {
   // the rss from their residual need no inner product per coordinate.
   void move_to(const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
                CoordinateState& state) {
+    skip_support_members_ = false;
     if constexpr (has_working_rss<Updates>::value) {
       bool moved = false;
       for (std::size_t k = 0; k < coordinates.size(); ++k) {
@@ -414,16 +454,23 @@ class CoordinateDescent {
     double max_change = 0.0;
     double decrease = 0.0;
     support_changes_ = 0;
+    // Right after a solve on the support its members are at their
+    // minimiser: the pass visits only the others. The members are left
+    // alone for the whole pass even once another coordinate moves; the next
+    // support solve or pass takes them up again.
+    const bool skip_members = skip_support_members_;
     // Indexing, not iterators: the active set may grow during the sweep.
     const std::size_t n_coordinates = coordinates.size();
     for (std::size_t k = 0; k < n_coordinates; ++k) {
       const Eigen::Index j = coordinates[k];
+      if (skip_members && at_support_minimiser_[j]) continue;
       const double v = state.curvature[j];
       const double old_value = state.coefficients[j];
       const double g = updates_.gradient(j);
       const double new_value = penalty_.threshold(g + v * old_value, v, lambda, j);
       state.gradient[j] = g;
       if (new_value == old_value) continue;
+      skip_support_members_ = false;
       if ((old_value == 0.0) != (new_value == 0.0)) ++support_changes_;
       const double delta = new_value - old_value;
       state.gradient[j] = g - delta * v;
@@ -450,6 +497,8 @@ class CoordinateDescent {
   Monitor& monitor_;
   SupportFactor* support_factor_;
   int support_changes_ = 0;
+  std::vector<char> at_support_minimiser_;  // members left by the last completed support solve
+  bool skip_support_members_ = false;       // true while nothing has moved since that solve
   int minimum_passes_ = 0;
 };
 
