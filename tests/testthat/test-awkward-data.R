@@ -385,3 +385,23 @@ test_that("a poisson fit whose x times the fitted means overflows warns, naming 
   expect_finite_fit(fit)
   expect_true(all(is.finite(predict(fit, x, newoffset = offset))))
 })
+
+test_that("a poisson fit whose null model already overflows says so at every lambda", {
+  set.seed(121)
+  n <- 20
+  x <- matrix(rnorm(n * 3), n, 3)
+  y <- rpois(n, 3)
+  # Without an intercept nothing absorbs the offset: the mean e^4000 of the
+  # third observation is infinite before any coefficient moves. This fit was
+  # once reported converged, with a deviance ratio of 0.
+  offset <- replace(rep(0, n), 3, 4000)
+  expect_warning(
+    fit <- glmsparse(x, y, family = "poisson", offset = offset, intercept = FALSE, lambda = c(0.1, 0)),
+    "The fit overflowed at lambda = 0.1, 0 (index 1, 2)", fixed = TRUE)
+  expect_identical(as.character(fit$status), c("overflow", "overflow"))
+  expect_identical(fit$dev.ratio, c(0, 0))
+  expect_finite_fit(fit)
+  # With an intercept the null model absorbs the offset and is finite.
+  fit_intercept <- glmsparse(x, y, family = "poisson", offset = offset, lambda = c(0.1, 0))
+  expect_true(all(fit_intercept$status == "converged"))
+})

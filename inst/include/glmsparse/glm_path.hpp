@@ -70,6 +70,7 @@ class GlmPath {
     // deviance are rounding noise, so none is solved for and the deviance
     // ratios are 0.
     null_is_saturated_ =
+        std::isfinite(null_loss_) &&
         null_loss_ - saturated_loss_ <=
         64.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(null_loss_));
     result.null_deviance = null_is_saturated_ ? 0.0 : deviance(null_loss_);
@@ -165,6 +166,14 @@ class GlmPath {
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
     if (null_is_saturated_) return SolveOutcome();  // the null model, in place
+    // The loss overflows at the start (without an intercept, an offset of
+    // 4000 gives a poisson mean of e^4000): no step can be judged against
+    // it, and the start is no minimiser.
+    if (!std::isfinite(objective(lambda))) {
+      SolveOutcome outcome;
+      outcome.status = LambdaStatus::overflow;
+      return outcome;
+    }
     return solve_with_screening(
         usable_, options_.max_passes_per_lambda,
         [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
@@ -359,10 +368,11 @@ class GlmPath {
     result.beta_col_start.push_back(static_cast<int>(result.beta_row.size()));
     // A converged solution does no worse than the null model; a loss a
     // rounding error above the null loss (a Cox eta shifted by a constant,
-    // which changes nothing) is reported as none explained.
+    // which changes nothing) is reported as none explained, as is any loss
+    // when the null model's own overflows (its lambdas are all "overflow").
     const double null_deviance = result.null_deviance;
     const double dev_ratio =
-        null_deviance > 0.0 ? std::max(1.0 - deviance(loss()) / null_deviance, 0.0) : 0.0;
+        null_deviance > 0.0 && std::isfinite(null_deviance) ? std::max(1.0 - deviance(loss()) / null_deviance, 0.0) : 0.0;
     result.lambda.push_back(lambda);
     result.intercept.push_back(intercept);
     result.df.push_back(df);
