@@ -586,3 +586,65 @@ TEST_CASE("Covariance updates report the deviance ratio of their coefficients on
     CHECK(std::abs(fit.dev_ratio[l] - expected) <= 1e-6);
   }
 }
+
+// corpus/poisson-no-intercept-offset-overflow: without an intercept an
+// offset of 4000 makes one poisson mean e^4000 before any coefficient moves.
+// The infinite null loss passed for a saturated null model (inf - saturated
+// <= inf), and every lambda was reported converged with a deviance ratio 0.
+TEST_CASE("A poisson null model whose loss overflows reports every lambda overflowed",
+          "[regression][poisson]") {
+  Eigen::MatrixXd x(4, 1);
+  x << 1.0, -1.0, 0.5, 2.0;
+  glmsparse::ProblemData data = variables(4, Eigen::VectorXd::Ones(1));
+  data.y = Eigen::Vector4d(1.0, 3.0, 2.0, 0.0);
+  data.offset = Eigen::Vector4d(0.0, 4000.0, 0.0, 0.0);
+  FitOptions options;
+  options.intercept = false;
+  LambdaGrid grid;
+  grid.user_lambda = {0.1, 0.0};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit = glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    CHECK(fit.status[k] == glmsparse::LambdaStatus::overflow);
+    CHECK(fit.dev_ratio[k] == 0.0);
+  }
+}
+
+// corpus/multinomial-separable-lambda0-kkt: classes that the columns
+// separate, at lambda 0, where no minimiser exists; one column near 1e150.
+// The coefficient of another grew until its Newton step was lost in its
+// rounding (b + step == b); the steps then gained nothing and the lambda was
+// reported converged, far from stationary.
+TEST_CASE("Multinomial steps that stall in rounding are not reported converged", "[regression][multi]") {
+  Eigen::MatrixXd x(2, 17);
+  x << 1, 1, -1.25e+100, 9.9999999999999995e-21, 1.2750089472184442e-100, 1.6178735756743312e+150,
+       2.8732166344315583e-08, -45536309.937132649, 2.4214187199251969, 9.9999999999999998e-13, 1, 0, 0,
+       -2.0358266241783297e-101, 3.2500000000065575e+20, 0, 9.9999999999999998e-13,
+       1, 1, -2e+100, 0, 0, 0, 2.8732166344315583e-08, -25000000, 0, 0, 1, 0, 0, 1.7232689609883192e-100,
+       0, 0, 0;
+  glmsparse::MultiProblemData data;
+  data.y = Eigen::MatrixXd::Zero(2, 2);
+  data.y(0, 0) = 1.0;
+  data.y(1, 1) = 1.0;
+  data.weights = Eigen::VectorXd::Ones(2);
+  data.offset = Eigen::MatrixXd::Zero(2, 2);
+  data.penalty_factor = Eigen::VectorXd::Ones(17);
+  data.lower_limit = Eigen::VectorXd::Constant(17, -kInf);
+  data.upper_limit = Eigen::VectorXd::Constant(17, kInf);
+  data.excluded.assign(17, 0);
+  FitOptions options;
+  options.standardize = false;
+  options.alpha = 0.089131207088952627;
+  options.thresh = 1e-4;
+  options.use_gram = 1;
+  LambdaGrid grid;
+  grid.user_lambda = {0.0};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::MultiPathResult fit =
+      glmsparse::fit_multi_path<glmsparse::Multinomial>(fixture.design, data, options, false, grid, monitor);
+  REQUIRE(fit.lambda.size() == 1u);
+  CHECK(fit.status[0] != glmsparse::LambdaStatus::converged);
+}
