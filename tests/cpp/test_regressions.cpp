@@ -648,3 +648,125 @@ TEST_CASE("Multinomial steps that stall in rounding are not reported converged",
   REQUIRE(fit.lambda.size() == 1u);
   CHECK(fit.status[0] != glmsparse::LambdaStatus::converged);
 }
+
+// corpus/gaussian-polish-pass-budget: at a lambda of 3e-8 on a 6 x 15 design
+// with a column of 1e26 (p > n, thresh 1e-14), each final solve on the
+// support kept gaining about 4e-9 of the objective, and the passes resumed
+// after it without looking at the pass budget: the sparse design ran 10.9
+// million passes (minutes under the sanitizers) and was then reported
+// converged. Polishing solves now count against maxit like the passes.
+TEST_CASE("Polishing solves on the support respect the pass budget", "[regression][gaussian]") {
+  Eigen::MatrixXd x(6, 15);
+  x << -10001.103996609572, -1.00000125e+26, 9.7000000000000004e-19, 1.5583257958424488, 1e-150, 0,
+      9.7000000000000004e-19, 1.0001202147194311e-16, 0, -0.0, 1e-142, -1.5583257958424488, 1.8515804634072133, 0, 0,
+      -9997.2672166990797, -1.0000028823721313e+26, 1.0132808872636316e-18, -0.86723513280039644, 1e-150, 0,
+      1.0132808872636316e-18, 9.9990652777484983e-17, 0, -0.0, 1e-142, 0.86723513280039644, 1.8515804634072133, 0, 0,
+      -10002.25, -1.0000017500000001e+26, 1.0009529278614212e-18, -0.86723513280039644, 0, 0,
+      1.0009529278614212e-18, 9.9984999999999999e-17, 0, -0.0, 0, 0.86723513280039644, 1.8515804634072133, 0, 0,
+      -10000, -9.9999774999999997e+25, 1.015e-18, -0.86723513280039644, 1e-150, 9.9999999999999995e-21,
+      1.015e-18, 9.9995645847485294e-17, 0, -9.9999999999999995e-21, 1e-142, 0.86723513280039644,
+      1.8515804634072133, 0, 0,
+      -9999.75, -9.9999825000000002e+25, 1.0374999999999999e-18, -0.86723513280039644, 1e-150,
+      9.9999999999999995e-21, 1.0374999999999999e-18, 9.9999999999999998e-17, 0, -9.9999999999999995e-21, 1e-142,
+      0.86723513280039644, 1.25, 0, 0,
+      -9999, -9.9999737835210121e+25, 1.008554599128786e-18, -0.86723513280039644, 0, 9.9999999999999995e-21,
+      1.008554599128786e-18, 9.9996843924645286e-17, 0, -9.9999999999999995e-21, 0, 0.86723513280039644,
+      1.8515804634072133, 0, 0;
+  glmsparse::ProblemData data = variables(6, Eigen::VectorXd::Ones(15));
+  data.y << -497941210.49632728, -525863193.4389472, -225000000, -135965140.45291439, -675000000,
+      -438322940.66601855;
+  data.weights << 0.5, 1e-08, 0, 1e-150, 1e-08, 1e-150;
+  data.offset << -0.011915953454864426, 0.17500000000000002, -0.40000000000000002, 0.056722523017965369,
+      -0.21985863442617776, -0.018925451391414241;
+  FitOptions options;
+  options.alpha = 0.9625610935029445;
+  options.intercept = false;
+  options.thresh = 1e-14;
+  options.use_gram = 0;
+  // The budget a solve may overrun by: the support solve and the
+  // extrapolation each count as a pass after the budget is checked.
+  const int budget = 2000, overrun = 3;
+  options.max_passes_per_lambda = budget;
+  LambdaGrid grid;
+  grid.user_lambda = {4e150, 3.3299475194987714e-08};
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
+               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    REQUIRE(fit.lambda.size() == 2u);
+    for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+      INFO("lambda " << fit.lambda[k] << " status " << static_cast<int>(fit.status[k]));
+      CHECK(fit.n_passes[k] <= budget + overrun);
+    }
+    for (double b : fit.beta_value) CHECK(std::isfinite(b));
+  }
+}
+
+// corpus/poisson-irls-column-sum-overflow: poisson means near 1e150 give IRLS
+// weights near 1e150, and a column of 2.75e20 a weighted column sum of about
+// 4e170, whose square overflows although the curvature (about 2e191) does
+// not. The centred curvature came out as 0, the coordinate update took that
+// for a flat direction and set the coefficient to 0, and the Newton step
+// stalled: dense and sparse designs reported convergence at different points.
+TEST_CASE("IRLS curvatures and cross products survive a column sum whose square overflows", "[regression][irls]") {
+  // The column of the fuzz input under IRLS weights ten times its own, so
+  // that the centred moments' rounding error (about 1e156) overflows too.
+  Eigen::MatrixXd x(5, 1);
+  x << 2.75e20, 2.75e20, 2.75e20, -2.3647058823529411e20, 2.75e20;
+  Eigen::VectorXd v(5);
+  v << 3e151, 2e151, 2e151, 4e151, 2e151;
+  // The oracle: the two-pass weighted sum of squares in long double, whose
+  // range holds the raw moments' squares.
+  long double weight_total = 0.0L, weighted_sum = 0.0L;
+  for (Eigen::Index i = 0; i < 5; ++i) {
+    weight_total += v[i];
+    weighted_sum += static_cast<long double>(v[i]) * x(i, 0);
+  }
+  const long double mean = weighted_sum / weight_total;
+  long double squares = 0.0L;
+  for (Eigen::Index i = 0; i < 5; ++i) squares += v[i] * (x(i, 0) - mean) * (x(i, 0) - mean);
+  const double exact = static_cast<double>(squares);
+  REQUIRE(std::isinf(static_cast<double>(weighted_sum) * static_cast<double>(weighted_sum)));
+  test_helpers::DenseFixture fixture(x);
+  test_helpers::SparseFixture sparse_fixture(x);
+  glmsparse::IrlsUpdates<glmsparse::DenseDesign> dense(fixture.design, true);
+  dense.set_point(v, Eigen::VectorXd::Zero(5));
+  CHECK(dense.curvature(0) == Approx(exact).epsilon(1e-9));
+  glmsparse::IrlsUpdates<glmsparse::SparseDesign> sparse(sparse_fixture.design, true);
+  sparse.set_point(v, Eigen::VectorXd::Zero(5));
+  CHECK(sparse.curvature(0) == Approx(exact).epsilon(1e-9));
+  Eigen::MatrixXd cross;
+  dense.cross_products({0}, {0}, cross);
+  CHECK(cross(0, 0) == Approx(exact).epsilon(1e-9));
+  sparse.cross_products({0}, {0}, cross);
+  CHECK(cross(0, 0) == Approx(exact).epsilon(1e-9));
+}
+
+// corpus/poisson-null-mean-floor: a weight of 1e150 on a zero count makes the
+// weighted mean count about 1e-149. The null intercept floored that mean at
+// 1e-10, so the null model (and every lambda above lambda_max) was reported
+// with an intercept of log(1e-10) whose score was not 0. Only a mean of
+// exactly 0 is floored now; the intercept is log(weighted mean), the
+// closed-form poisson maximum likelihood estimate.
+TEST_CASE("The poisson null intercept is the log of a tiny weighted mean", "[regression][poisson]") {
+  const Eigen::MatrixXd x = (Eigen::MatrixXd(4, 1) << 1.0, 2.0, 3.0, 4.0).finished();
+  glmsparse::ProblemData data = variables(4, Eigen::VectorXd::Ones(1));
+  data.y << 6.0, 0.0, 4.0, 1.0;
+  data.weights << 2.0, 1e150, 1.0, 3.0;
+  const double mean = (2.0 * 6.0 + 1.0 * 4.0 + 3.0 * 1.0) / (2.0 + 1e150 + 1.0 + 3.0);
+  REQUIRE(mean < 1e-140);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.user_lambda = {1e6};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 1u);
+  CHECK(fit.beta_value.empty());
+  CHECK(fit.intercept[0] == Approx(std::log(mean)).epsilon(1e-12));
+}

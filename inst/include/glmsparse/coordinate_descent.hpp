@@ -240,6 +240,9 @@ class CoordinateDescent {
         // if it gains more than the tolerance, the passes resume from there.
         if (!polish()) return outcome;
         count_pass();
+        // Polishing solves that keep gaining (slow, ill-conditioned
+        // convergence) are bounded by the same pass budget as the passes.
+        if (outcome.n_passes >= max_passes) break;
         progress = ProgressEstimate();
         history.clear();
         continue;

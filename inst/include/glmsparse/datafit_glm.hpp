@@ -133,7 +133,9 @@ class SeparableDatafit {
   double null_intercept(const Eigen::VectorXd& offset) const {
     const Eigen::Index n = offset.size();
     double y_mean = weights_.dot(y_);
-    y_mean = std::max(y_mean, 1e-10);
+    // Only a mean of 0 (no events) is floored, to keep the intercept finite;
+    // a small positive one (a weight of 1e150 on a zero count) is the root.
+    if (!(y_mean > 0.0)) y_mean = 1e-10;
     if constexpr (std::is_same<Family, Poisson>::value) {
       double largest = -std::numeric_limits<double>::infinity();
       for (Eigen::Index i = 0; i < n; ++i)

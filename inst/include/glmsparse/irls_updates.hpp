@@ -87,11 +87,11 @@ class IrlsUpdates {
     if (!std::isfinite(moments.second)) return scaled_curvature(j, inv_scale);
     double second = moments.second;
     if (centred()) {
-      second -= moments.first * moments.first / weight_total_;
+      second -= product_over_total(moments.first, moments.first);
       if (second <= cancellation_limit * moments.second) {
         const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
                                                      moments.first / weight_total_);
-        second = about.second - about.first * about.first / weight_total_;
+        second = about.second - product_over_total(about.first, about.first);
       }
     }
     return std::max(second, 0.0) * inv_scale * inv_scale;
@@ -106,7 +106,7 @@ class IrlsUpdates {
     if (!centred()) return raw.second;
     const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
                                                  raw.first / weight_total_ / inv_scale, inv_scale);
-    return std::max(about.second - about.first * about.first / weight_total_, 0.0);
+    return std::max(about.second - product_over_total(about.first, about.first), 0.0);
   }
 
   // The model's residual after d_j += delta. The centring constant is left
@@ -132,7 +132,7 @@ class IrlsUpdates {
     for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i)
       if (irls_weights_[i] > 0.0) total += weighted_residual_[i] * weighted_residual_[i] / irls_weights_[i];
     if (centred())
-      total -= weighted_residual_sum_ * weighted_residual_sum_ / weight_total_;
+      total -= product_over_total(weighted_residual_sum_, weighted_residual_sum_);
     return std::max(total, 0.0);
   }
 
@@ -150,7 +150,7 @@ class IrlsUpdates {
       for (std::size_t r = 0; r < rows.size(); ++r) {
         const Eigen::Index k = rows[r];
         double& value = out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c));
-        if (centred()) value -= column_sum(k) * sum_j / weight_total_;
+        if (centred()) value -= product_over_total(column_sum(k), sum_j);
         value *= x_.standardization().inv_scale(k) * inv_scale_j;
       }
     }
@@ -168,6 +168,15 @@ class IrlsUpdates {
   void prepare_full_gradient() {}
 
  private:
+  // a * b / weight_total, the centring term of a product of sums. Weighted
+  // sums near 1e170 (IRLS weights near 1e150 on a column of 1e20) have a
+  // product beyond the largest double although the term is not: there it
+  // divides first. Elsewhere it keeps the rounding of the plain product.
+  double product_over_total(double a, double b) const {
+    const double product = a * b;
+    return std::isfinite(product) ? product / weight_total_ : a / weight_total_ * b;
+  }
+
   // Whether the profiled intercept centres the columns.
   bool centred() const { return intercept_ && weight_total_ > 0.0; }
 
