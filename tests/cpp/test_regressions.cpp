@@ -770,3 +770,51 @@ TEST_CASE("The poisson null intercept is the log of a tiny weighted mean", "[reg
   CHECK(fit.beta_value.empty());
   CHECK(fit.intercept[0] == Approx(std::log(mean)).epsilon(1e-12));
 }
+
+// tests/fuzz/corpus/gaussian-naive-stale-residual-scale: naive updates take
+// the constant shift out of the residual once it exceeds 1000 times the
+// residual's scale, but that scale was measured only when the residual was
+// first built. After an exact fit of the unpenalized columns the residual is
+// rounding noise, while a shift of order one was still tolerated; centred
+// inner products on a column whose mean is 5e5 times its spread then came out
+// as noise of about 1e-10, moved that penalized column off zero and spoiled
+// the exact fit, reported converged. The scale is now measured before each solve.
+TEST_CASE("Naive updates keep the gradients exact after an exact fit on a column with a huge mean",
+          "[regression][gaussian]") {
+  const int n = 8;
+  Eigen::MatrixXd x(n, 3);
+  Eigen::VectorXd y(n);
+  for (int i = 0; i < n; ++i) {
+    x(i, 0) = std::sin(1.0 + i);                // unpenalized
+    x(i, 1) = i % 3 == 0 ? 1.0 : 0.0;           // unpenalized
+    x(i, 2) = 1000.0 + 0.002 * std::cos(2.0 * i);  // penalized, mean 5e5 times its spread
+    y[i] = 3.0 - 2.0 * x(i, 0) + 1.5 * x(i, 1);  // fitted exactly without column 2
+  }
+  glmsparse::ProblemData data = variables(n, Eigen::Vector3d(0.0, 0.0, 1e-3));
+  data.y = y;
+  FitOptions options;
+  options.use_gram = 0;
+  options.alpha = 0.95;
+  LambdaGrid grid;
+  grid.nlambda = 10;
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
+               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    REQUIRE(fit.lambda.size() >= 2u);
+    for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+      INFO("lambda " << l << " = " << fit.lambda[l]);
+      Eigen::VectorXd b = Eigen::VectorXd::Zero(3);
+      for (int e = fit.beta_col_start[l]; e < fit.beta_col_start[l + 1]; ++e)
+        b[fit.beta_row[static_cast<std::size_t>(e)]] = fit.beta_value[static_cast<std::size_t>(e)];
+      // The exact fit with column 2 at zero is the unique minimiser.
+      CHECK(b[2] == 0.0);
+      const Eigen::VectorXd residual = y - x * b - Eigen::VectorXd::Constant(n, fit.intercept[l]);
+      CHECK(residual.cwiseAbs().maxCoeff() <= 1e-12);
+    }
+  }
+}

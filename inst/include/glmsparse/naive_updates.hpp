@@ -118,8 +118,15 @@ class NaiveUpdates {
     out = column.col(0);
   }
 
-  // Gradients are computed on demand: nothing to prepare.
-  void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
+  // Gradients are computed on demand. The residual's scale is measured
+  // afresh before each solve: the shift it may carry is bounded relative to
+  // it, and near an exact fit the residual is far smaller than when last
+  // measured, so a shift tolerated then would drown the gradients now.
+  void prepare(const std::vector<Eigen::Index>& /*working_set*/) {
+    residual_scale_ = std::max(root_mean_square(), residual_scale_floor_);
+    if (intercept_ && std::abs(weighted_residual_sum_) > max_shift * residual_scale_ * weight_total_)
+      remove_shift();
+  }
   void prepare_full_gradient() {}
 
  private:
