@@ -32,6 +32,18 @@ glmsparse::ProblemData variables(Eigen::Index n, const Eigen::VectorXd& penalty_
   return data;
 }
 
+// The gaussian path of x, stored dense or compressed.
+glmsparse::PathResult gaussian_path(const Eigen::MatrixXd& x, bool sparse, const glmsparse::ProblemData& data,
+                                    const FitOptions& options, const LambdaGrid& grid) {
+  glmsparse::Monitor monitor;
+  if (sparse) {
+    test_helpers::SparseFixture compressed(x);
+    return glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor);
+  }
+  test_helpers::DenseFixture dense(x);
+  return glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+}
+
 }  // namespace
 
 // corpus/cox-flat-irls-model: the only event's risk set is the subject
@@ -405,12 +417,7 @@ TEST_CASE("Naive updates do not carry the centring shift of a large column mean"
   grid.nlambda = 20;
   for (bool sparse : {false, true}) {
     INFO("sparse " << sparse);
-    test_helpers::DenseFixture dense(x);
-    test_helpers::SparseFixture compressed(x);
-    glmsparse::Monitor monitor;
-    const glmsparse::PathResult fit =
-        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
-               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    const glmsparse::PathResult fit = gaussian_path(x, sparse, data, options, grid);
     REQUIRE(fit.lambda.size() == 20u);
     for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
       INFO("lambda " << l);
@@ -531,12 +538,7 @@ TEST_CASE("A response that differs only on a down-weighted row is still fitted",
   grid.user_lambda = {0.0};
   for (bool sparse : {false, true}) {
     INFO("sparse " << sparse);
-    test_helpers::DenseFixture dense(x);
-    test_helpers::SparseFixture compressed(x);
-    glmsparse::Monitor monitor;
-    const glmsparse::PathResult fit =
-        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
-               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    const glmsparse::PathResult fit = gaussian_path(x, sparse, data, options, grid);
     REQUIRE(fit.lambda.size() == 1u);
     CHECK(fit.status[0] == LambdaStatus::converged);
     REQUIRE(fit.beta_value.size() == 1u);
@@ -691,12 +693,7 @@ TEST_CASE("Polishing solves on the support respect the pass budget", "[regressio
   grid.user_lambda = {4e150, 3.3299475194987714e-08};
   for (bool sparse : {false, true}) {
     INFO("sparse " << sparse);
-    test_helpers::DenseFixture dense(x);
-    test_helpers::SparseFixture compressed(x);
-    glmsparse::Monitor monitor;
-    const glmsparse::PathResult fit =
-        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
-               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    const glmsparse::PathResult fit = gaussian_path(x, sparse, data, options, grid);
     REQUIRE(fit.lambda.size() == 2u);
     for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
       INFO("lambda " << fit.lambda[k] << " status " << static_cast<int>(fit.status[k]));
@@ -799,18 +796,11 @@ TEST_CASE("Naive updates keep the gradients exact after an exact fit on a column
   grid.nlambda = 10;
   for (bool sparse : {false, true}) {
     INFO("sparse " << sparse);
-    test_helpers::DenseFixture dense(x);
-    test_helpers::SparseFixture compressed(x);
-    glmsparse::Monitor monitor;
-    const glmsparse::PathResult fit =
-        sparse ? glmsparse::fit_gaussian_path(compressed.design, data, options, grid, monitor)
-               : glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
+    const glmsparse::PathResult fit = gaussian_path(x, sparse, data, options, grid);
     REQUIRE(fit.lambda.size() >= 2u);
     for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
       INFO("lambda " << l << " = " << fit.lambda[l]);
-      Eigen::VectorXd b = Eigen::VectorXd::Zero(3);
-      for (int e = fit.beta_col_start[l]; e < fit.beta_col_start[l + 1]; ++e)
-        b[fit.beta_row[static_cast<std::size_t>(e)]] = fit.beta_value[static_cast<std::size_t>(e)];
+      const Eigen::VectorXd b = test_helpers::coefficients(fit, l, 3);
       // The exact fit with column 2 at zero is the unique minimiser.
       CHECK(b[2] == 0.0);
       const Eigen::VectorXd residual = y - x * b - Eigen::VectorXd::Constant(n, fit.intercept[l]);
