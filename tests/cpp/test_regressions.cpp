@@ -768,6 +768,33 @@ TEST_CASE("The poisson null intercept is the log of a tiny weighted mean", "[reg
   CHECK(fit.intercept[0] == Approx(std::log(mean)).epsilon(1e-12));
 }
 
+// tests/fuzz/corpus/binomial-null-intercept-rounding-step: a weight of 1e150
+// on a zero response puts the weighted mean near 1e-142, and the score at
+// its logit is rounding (1.5e-156). The Newton step from there is lost in
+// b0's rounding, so the step landed on b0 itself, which the search's bracket
+// test rejected (b0 was its own lower bound); the bracket was widened up to
+// 0 and 200 steps under the curvature floor ended at -16.8, not -327.
+TEST_CASE("The binomial null intercept is the logit of a tiny weighted mean", "[regression][binomial]") {
+  const Eigen::MatrixXd x = (Eigen::MatrixXd(5, 1) << 1.0, 2.0, 3.0, 4.0, 0.5).finished();
+  for (double heavy : {1e150, 3e147, 1e142, 7e130}) {
+    INFO("weight " << heavy);
+    glmsparse::ProblemData data = variables(5, Eigen::VectorXd::Ones(1));
+    data.y << 1.0, 0.0, 1.0, 1.0, 0.0;
+    data.weights << 0.5, heavy, 1e8, 3.0, 1.0;
+    const double mean = (0.5 + 1e8 + 3.0) / (0.5 + heavy + 1e8 + 3.0 + 1.0);
+    FitOptions options;
+    LambdaGrid grid;
+    grid.user_lambda = {1e6};
+    test_helpers::DenseFixture fixture(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::PathResult fit =
+        glmsparse::fit_glm_path<glmsparse::Binomial>(fixture.design, data, options, grid, monitor);
+    REQUIRE(fit.lambda.size() == 1u);
+    CHECK(fit.beta_value.empty());
+    CHECK(fit.intercept[0] == Approx(std::log(mean / (1.0 - mean))).epsilon(1e-12));
+  }
+}
+
 // tests/fuzz/corpus/gaussian-naive-stale-residual-scale: naive updates take
 // the constant shift out of the residual once it exceeds 1000 times the
 // residual's scale, but that scale was measured only when the residual was

@@ -165,6 +165,13 @@ class SeparableDatafit {
       if (score == 0.0 || !std::isfinite(score)) break;
       (score > 0.0 ? below : above) = b0;
       double next = information > 0.0 ? b0 + score / information : b0;
+      // A Newton step within b0's rounding (a score of 1e-156 at a mean of
+      // 1e-142) means b0 is the root: the bracket test would reject it, b0
+      // being its own bound, and widen the bracket away from the root.
+      if (information > 0.0 && std::abs(next - b0) <= 1e-12 * std::max(1.0, std::abs(b0))) {
+        b0 = next;
+        break;
+      }
       if (!(next > below && next < above)) {
         const double width = std::max(1.0, std::abs(b0));
         if (std::isinf(above)) next = b0 + width;
