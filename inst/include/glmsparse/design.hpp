@@ -19,6 +19,12 @@ namespace glmsparse {
 using Eigen::Index;
 using Eigen::VectorXd;
 
+// Weighted second moments outside this range have lost digits to underflow
+// (entries near 1e-158 square below the smallest normal double) or are near
+// overflow: callers take them again of the column scaled near 1.
+constexpr double moment_floor = 1e-280;
+constexpr double moment_ceiling = 1e280;
+
 // Shared standardization state: centre and reciprocal scale of each column.
 class Standardization {
  public:
@@ -193,6 +199,9 @@ class DenseDesign {
     return {first, second};
   }
 
+  // The largest |x_ij| of column j.
+  double max_abs(Index j) const { return x_.rows() == 0 ? 0.0 : x_.col(j).cwiseAbs().maxCoeff(); }
+
   // True when every entry of column j equals its first entry.
   bool is_constant(Index j) const {
     if (x_.rows() == 0) return true;
@@ -323,6 +332,12 @@ class SparseDesign {
     }
     const double zero_weight = weight_total - stored_weight, zero_d = -c * scale;
     return {first + zero_weight * zero_d, second + zero_weight * zero_d * zero_d};
+  }
+
+  double max_abs(Index j) const {
+    double largest = 0.0;
+    for (Matrix::InnerIterator it(x_, j); it; ++it) largest = std::max(largest, std::abs(it.value()));
+    return largest;
   }
 
   // Constant means all stored entries equal and, unless the column is full,

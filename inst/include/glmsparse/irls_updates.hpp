@@ -84,7 +84,8 @@ class IrlsUpdates {
     column_sum_[j] = moments.first;
     column_sum_step_[j] = step_;
     const double inv_scale = x_.standardization().inv_scale(j);
-    if (!std::isfinite(moments.second)) return scaled_curvature(j, inv_scale);
+    if (!(moments.second >= moment_floor && moments.second <= moment_ceiling))
+      return scaled_curvature(j, inv_scale);
     double second = moments.second;
     if (centred()) {
       second -= product_over_total(moments.first, moments.first);
@@ -98,7 +99,8 @@ class IrlsUpdates {
   }
 
   // The curvature from moments of the scaled column, for IRLS weights so
-  // large (a poisson mean near 1e150) that v x^2 overflows. Its column sum
+  // large (a poisson mean near 1e150) that v x^2 overflows, or entries so
+  // small that it underflows. Its column sum
   // may still overflow; the gradient then does too, and the path reports it.
   double scaled_curvature(Eigen::Index j, double inv_scale) {
     const auto raw = x_.weighted_moments_about(j, irls_weights_, weight_total_, 0.0, inv_scale);

@@ -64,7 +64,17 @@ ColumnSummary summarize_columns(const Design& x, const Eigen::VectorXd& weights,
   ColumnSummary s{Eigen::VectorXd(p), Eigen::VectorXd(p), Eigen::VectorXd(p),
                   Eigen::VectorXd(p), std::vector<char>(p, 0)};
   for (Eigen::Index j = 0; j < p; ++j) {
-    const auto moments = x.weighted_moments(j, weights);
+    // Moments of the column times `unit` (exact: a power of two), which
+    // brings the squares of tiny or huge entries into range.
+    auto moments = x.weighted_moments(j, weights);
+    double unit = 1.0;
+    if (!(moments.second >= moment_floor && moments.second <= moment_ceiling)) {
+      const double largest = x.max_abs(j);
+      if (largest > 0.0 && std::isfinite(largest)) {
+        unit = std::ldexp(1.0, -std::ilogb(largest));
+        moments = x.weighted_moments_about(j, weights, 1.0, 0.0, unit);
+      }
+    }
     const double mean = moments.first;
     double variance = moments.second - mean * mean;
     // Raw moments carry an error of about eps times the second moment: where
@@ -72,17 +82,18 @@ ColumnSummary summarize_columns(const Design& x, const Eigen::VectorXd& weights,
     // (else a curvature wrong in its fourth digit skews the rss that covariance
     // updates keep, and with it the deviance ratio).
     if (variance <= variance_cancellation_limit * moments.second) {
-      const auto about = x.weighted_moments_about(j, weights, 1.0, mean);
+      const auto about = x.weighted_moments_about(j, weights, 1.0, mean / unit, unit);
       variance = about.second - about.first * about.first;
     }
     variance = std::max(variance, 0.0);
     s.is_constant[j] = x.is_constant(j) || !(variance > flat_column_limit * moments.second);
-    s.weighted_sum[j] = mean;
-    s.center[j] = intercept ? mean : 0.0;
-    s.scale[j] = (standardize && !s.is_constant[j]) ? std::sqrt(variance) : 1.0;
+    s.weighted_sum[j] = mean / unit;
+    s.center[j] = intercept ? mean / unit : 0.0;
+    s.scale[j] = (standardize && !s.is_constant[j]) ? std::sqrt(variance) / unit : 1.0;
     const double centered_second_moment =
         intercept ? variance : moments.second;
-    s.curvature[j] = centered_second_moment / (s.scale[j] * s.scale[j]);
+    const double scaled_scale = s.scale[j] * unit;
+    s.curvature[j] = centered_second_moment / (scaled_scale * scaled_scale);
   }
   return s;
 }
