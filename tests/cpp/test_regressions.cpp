@@ -829,6 +829,63 @@ TEST_CASE("Column scales survive entries whose squares underflow", "[regression]
   }
 }
 
+// tests/fuzz/corpus/cox-profiled-intercept-shift: the IRLS solver profiles an
+// intercept to absorb the columns' centring, and for a Cox loss (blind to
+// constant shifts of eta) that intercept's step is the rounding of a zero
+// score over the IRLS weights' total. With offsets in the thousands and
+// times near 1e-8 it reached -5.6e267, was added to eta and wiped out its
+// digits: the deviance ratio came out as 0.9997 where the coefficients gave
+// 0.0014. The step of a shift-invariant loss now leaves the constant out.
+TEST_CASE("Cox paths keep eta free of the profiled intercept's shift", "[regression][cox]") {
+  Eigen::MatrixXd x(5, 3);
+  x << -1.0002999999999999e+104, -8.6559375160795183e+149, -5.9435065610109428e-09,
+       -9.9992402485045901e+103, -2.5e+150, -5.9435065610109428e-09,
+       -1.0001e+104, 0.0, 3.7499999999999998e-08,
+       -1.0001708183721918e+104, 0.0, -5.9435065610109428e-09,
+       -1.0000250000000001e+104, 0.0, -5.9435065610109428e-09;
+  glmsparse::SurvivalData survival;
+  survival.stop = (Eigen::VectorXd(5) << 4e-8, 3e-8, 5e-8, 3e-8, 1e-8).finished();
+  survival.status = (Eigen::VectorXd(5) << 1.0, 1.0, 1.0, 0.0, 1.0).finished();
+  glmsparse::ProblemData data = variables(5, Eigen::Vector3d::Ones());
+  data.offset << -250.0, -3750.0, 3000.0, -2531.9060959985372, 2347.6645289866419;
+  FitOptions options;
+  options.intercept = false;
+  options.alpha = 0.8742586210768587;
+  LambdaGrid grid;
+  grid.user_lambda = {0.425, 4.75e-150};
+  // The Breslow partial likelihood (no tied events: the saturated loss is 0).
+  auto loss = [&](const Eigen::VectorXd& eta) {
+    double total = 0.0;
+    for (int i = 0; i < 5; ++i) {
+      if (survival.status[i] == 0.0) continue;
+      double largest = -kInf;
+      for (int k = 0; k < 5; ++k)
+        if (survival.stop[k] >= survival.stop[i]) largest = std::max(largest, eta[k]);
+      double risk = 0.0;
+      for (int k = 0; k < 5; ++k)
+        if (survival.stop[k] >= survival.stop[i]) risk += std::exp(eta[k] - largest);
+      total -= eta[i] - largest - std::log(risk);
+    }
+    return total;
+  };
+  const double null_loss = loss(data.offset);
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    glmsparse::Monitor monitor;
+    test_helpers::DenseFixture dense(x);
+    test_helpers::SparseFixture compressed(x);
+    const glmsparse::PathResult fit =
+        sparse ? glmsparse::fit_cox_path(compressed.design, data, survival, options, grid, monitor)
+               : glmsparse::fit_cox_path(dense.design, data, survival, options, grid, monitor);
+    REQUIRE(fit.lambda.size() == 2u);
+    for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+      INFO("lambda " << fit.lambda[l]);
+      const Eigen::VectorXd eta = data.offset + x * test_helpers::coefficients(fit, l, 3);
+      CHECK(fit.dev_ratio[l] == Approx(1.0 - loss(eta) / null_loss).margin(1e-6));
+    }
+  }
+}
+
 // tests/fuzz/corpus/gaussian-naive-stale-residual-scale: naive updates take
 // the constant shift out of the residual once it exceeds 1000 times the
 // residual's scale, but that scale was measured only when the residual was

@@ -230,7 +230,12 @@ class GlmPath {
       // solver keeps it, at the start less at its minimiser).
       const double model_decrease =
           0.5 * (start_rss - state_.rss) + lambda * (start_penalty - state_.penalty_total);
-      const double intercept_change = updates_.intercept_change();
+      // A loss that ignores constant shifts of eta (Cox) has no intercept: the
+      // profiled one only absorbs the centring of the columns, a constant
+      // that changes nothing there and is left out of eta. Its value is the
+      // rounding of a zero score over the IRLS weights' total, which can be
+      // huge (5.6e267 once), and would wipe out eta's digits.
+      const double intercept_change = Datafit::shift_invariant ? 0.0 : updates_.intercept_change();
       if (!step_is_finite(working_set, intercept_change)) {
         // Curvatures or gradients beyond the largest double: no step can be
         // taken, and the start point is returned as it was.
