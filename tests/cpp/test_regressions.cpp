@@ -886,6 +886,36 @@ TEST_CASE("Cox paths keep eta free of the profiled intercept's shift", "[regress
   }
 }
 
+// tests/fuzz/corpus/multinomial-null-share-floor: a weight of 1e150 on one
+// class puts the other's weighted share near 1e-142, which the starting
+// intercepts floored at 1e-10; Newton steps under the curvature floor then
+// moved them about 1e-6 at a time, and the null model was reported at a
+// share of 1.4e-11, its score far from 0. Only a share of 0 is floored now.
+TEST_CASE("Multinomial null intercepts are the logs of tiny weighted shares", "[regression][multi]") {
+  const Eigen::MatrixXd x = (Eigen::MatrixXd(4, 1) << 1.0, 2.0, 3.0, 4.0).finished();
+  glmsparse::MultiProblemData data;
+  data.y = (Eigen::MatrixXd(4, 2) << 1, 0, 0, 1, 1, 0, 0, 1).finished();
+  data.weights = (Eigen::VectorXd(4) << 2.0, 1e150, 1.0, 3.0).finished();
+  data.offset = Eigen::MatrixXd::Zero(4, 2);
+  data.penalty_factor = Eigen::VectorXd::Ones(1);
+  data.lower_limit = Eigen::VectorXd::Constant(1, -kInf);
+  data.upper_limit = Eigen::VectorXd::Constant(1, kInf);
+  data.excluded.assign(1, 0);
+  const double first_share = 3.0 / (2.0 + 1e150 + 1.0 + 3.0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.user_lambda = {1e6};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::MultiPathResult fit =
+      glmsparse::fit_multi_path<glmsparse::Multinomial>(fixture.design, data, options, false, grid, monitor);
+  REQUIRE(fit.lambda.size() == 1u);
+  REQUIRE(fit.intercept.size() == 2u);
+  // The intercepts sum to 0; their difference is the log odds of the shares.
+  CHECK(fit.intercept[0] - fit.intercept[1] ==
+        Approx(std::log(first_share / (1.0 - first_share))).epsilon(1e-12));
+}
+
 // tests/fuzz/corpus/gaussian-naive-stale-residual-scale: naive updates take
 // the constant shift out of the residual once it exceeds 1000 times the
 // residual's scale, but that scale was measured only when the residual was
