@@ -916,6 +916,34 @@ TEST_CASE("Multinomial null intercepts are the logs of tiny weighted shares", "[
         Approx(std::log(first_share / (1.0 - first_share))).epsilon(1e-12));
 }
 
+// tests/fuzz/corpus/poisson-null-loss-overflow-first-lambda: with an
+// intercept, an offset of 3750 on a row of weight 1e-150 still makes the
+// null model's mean there overflow; every lambda but the first was reported
+// overflowed, and the first (the null model itself) converged.
+TEST_CASE("A poisson null model that overflows under an intercept reports the first lambda overflowed too",
+          "[regression][poisson]") {
+  Eigen::MatrixXd x(4, 1);
+  x << 1.0, -1.0, 0.5, 2.0;
+  glmsparse::ProblemData data = variables(4, Eigen::VectorXd::Ones(1));
+  // The row of weight 1e150 sets the intercept near 1900, where the first
+  // row's mean, e^5650, overflows.
+  data.y = Eigen::Vector4d(3.0, 3e15, 2.0, 0.0);
+  data.weights = Eigen::Vector4d(1e-150, 1e150, 2.0, 1.0);
+  data.offset = Eigen::Vector4d(3750.0, -1869.68, -1900.0, -1950.0);
+  FitOptions options;
+  LambdaGrid grid;
+  grid.nlambda = 3;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE_FALSE(fit.lambda.empty());
+  for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+    INFO("lambda " << l);
+    CHECK(fit.status[l] == LambdaStatus::overflow);
+  }
+}
+
 // tests/fuzz/corpus/gaussian-naive-stale-residual-scale: naive updates take
 // the constant shift out of the residual once it exceeds 1000 times the
 // residual's scale, but that scale was measured only when the residual was

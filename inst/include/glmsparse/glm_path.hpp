@@ -81,7 +81,12 @@ class GlmPath {
     // Unpenalized variables are fitted before the first lambda.
     const std::vector<Eigen::Index> unpenalized = unpenalized_variables(penalty_, usable_);
     SolveOutcome first;
-    if (!unpenalized.empty() && !null_is_saturated_)
+    // A null model whose loss overflows (a poisson offset of 3750 on a row of
+    // weight 1e-150) is no minimiser: the first lambda is reported as
+    // overflowed, as solve_at reports every other.
+    if (!std::isfinite(null_loss_))
+      first.status = LambdaStatus::overflow;
+    else if (!unpenalized.empty() && !null_is_saturated_)
       first = newton(0.0, unpenalized, options_.max_passes_per_lambda);
 
     const bool default_grid = grid.user_lambda.empty();
