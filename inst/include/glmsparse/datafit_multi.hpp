@@ -68,11 +68,11 @@ class Multinomial {
     }
   }
 
-  // A start for the intercepts: the log of each class's weighted frequency.
-  // The log of the class's weighted share, which is the null model's root
-  // without offsets. Only a share of 0 is floored (to keep it finite): a
-  // tiny one (a weight of 1e150 on another class) is the root, and Newton
-  // steps under the curvature floor would take it there only 1e-6 at a time.
+  // A start for the intercepts: the log of each class's weighted share, the
+  // null model's root without offsets. Only a share of 0 is floored (to keep
+  // it finite): a tiny one (a weight of 1e150 on another class) is the root,
+  // and Newton steps under the curvature floor would take it there only
+  // 1e-6 at a time.
   double initial_intercept(Eigen::Index k) const {
     const double share = weights_.dot(y_.col(k));
     return std::log(share > 0.0 ? share : 1e-10);

@@ -100,8 +100,8 @@ class IrlsUpdates {
 
   // The curvature from moments of the scaled column, for IRLS weights so
   // large (a poisson mean near 1e150) that v x^2 overflows, or entries so
-  // small that it underflows. Its column sum
-  // may still overflow; the gradient then does too, and the path reports it.
+  // small that it underflows. Its column sum may still overflow; the
+  // gradient then does too, and the path reports it.
   double scaled_curvature(Eigen::Index j, double inv_scale) {
     const auto raw = x_.weighted_moments_about(j, irls_weights_, weight_total_, 0.0, inv_scale);
     column_sum_[j] = raw.first / inv_scale;
