@@ -44,6 +44,19 @@ glmsparse::PathResult gaussian_path(const Eigen::MatrixXd& x, bool sparse, const
   return glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
 }
 
+// The cox path of x, stored dense or compressed.
+glmsparse::PathResult cox_path(const Eigen::MatrixXd& x, bool sparse, const glmsparse::ProblemData& data,
+                               const glmsparse::SurvivalData& survival, const FitOptions& options,
+                               const LambdaGrid& grid) {
+  glmsparse::Monitor monitor;
+  if (sparse) {
+    test_helpers::SparseFixture compressed(x);
+    return glmsparse::fit_cox_path(compressed.design, data, survival, options, grid, monitor);
+  }
+  test_helpers::DenseFixture dense(x);
+  return glmsparse::fit_cox_path(dense.design, data, survival, options, grid, monitor);
+}
+
 }  // namespace
 
 // corpus/cox-flat-irls-model: the only event's risk set is the subject
@@ -64,12 +77,7 @@ TEST_CASE("A cox model with only single-subject risk sets stays finite", "[regre
   grid.nlambda = 5;
   for (bool sparse : {false, true}) {
     INFO("sparse " << sparse);
-    glmsparse::Monitor monitor;
-    test_helpers::DenseFixture dense(x);
-    test_helpers::SparseFixture compressed(x);
-    const glmsparse::PathResult fit =
-        sparse ? glmsparse::fit_cox_path(compressed.design, data, survival, options, grid, monitor)
-               : glmsparse::fit_cox_path(dense.design, data, survival, options, grid, monitor);
+    const glmsparse::PathResult fit = cox_path(x, sparse, data, survival, options, grid);
     REQUIRE(fit.lambda.size() == 5u);
     for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
       CHECK(fit.status[k] == LambdaStatus::converged);
@@ -871,12 +879,7 @@ TEST_CASE("Cox paths keep eta free of the profiled intercept's shift", "[regress
   const double null_loss = loss(data.offset);
   for (bool sparse : {false, true}) {
     INFO("sparse " << sparse);
-    glmsparse::Monitor monitor;
-    test_helpers::DenseFixture dense(x);
-    test_helpers::SparseFixture compressed(x);
-    const glmsparse::PathResult fit =
-        sparse ? glmsparse::fit_cox_path(compressed.design, data, survival, options, grid, monitor)
-               : glmsparse::fit_cox_path(dense.design, data, survival, options, grid, monitor);
+    const glmsparse::PathResult fit = cox_path(x, sparse, data, survival, options, grid);
     REQUIRE(fit.lambda.size() == 2u);
     for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
       INFO("lambda " << fit.lambda[l]);
