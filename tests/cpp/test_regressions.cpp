@@ -44,6 +44,18 @@ glmsparse::PathResult gaussian_path(const Eigen::MatrixXd& x, bool sparse, const
   return glmsparse::fit_gaussian_path(dense.design, data, options, grid, monitor);
 }
 
+// The GLM path of dense x at one lambda so large that only the null model
+// (the intercept) is fitted.
+template <class Family>
+glmsparse::PathResult null_model_fit(const Eigen::MatrixXd& x, const glmsparse::ProblemData& data) {
+  FitOptions options;
+  LambdaGrid grid;
+  grid.user_lambda = {1e6};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  return glmsparse::fit_glm_path<Family>(fixture.design, data, options, grid, monitor);
+}
+
 // The cox path of x, stored dense or compressed.
 glmsparse::PathResult cox_path(const Eigen::MatrixXd& x, bool sparse, const glmsparse::ProblemData& data,
                                const glmsparse::SurvivalData& survival, const FitOptions& options,
@@ -764,13 +776,7 @@ TEST_CASE("The poisson null intercept is the log of a tiny weighted mean", "[reg
   data.weights << 2.0, 1e150, 1.0, 3.0;
   const double mean = (2.0 * 6.0 + 1.0 * 4.0 + 3.0 * 1.0) / (2.0 + 1e150 + 1.0 + 3.0);
   REQUIRE(mean < 1e-140);
-  FitOptions options;
-  LambdaGrid grid;
-  grid.user_lambda = {1e6};
-  test_helpers::DenseFixture fixture(x);
-  glmsparse::Monitor monitor;
-  const glmsparse::PathResult fit =
-      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  const glmsparse::PathResult fit = null_model_fit<glmsparse::Poisson>(x, data);
   REQUIRE(fit.lambda.size() == 1u);
   CHECK(fit.beta_value.empty());
   CHECK(fit.intercept[0] == Approx(std::log(mean)).epsilon(1e-12));
@@ -790,13 +796,7 @@ TEST_CASE("The binomial null intercept is the logit of a tiny weighted mean", "[
     data.y << 1.0, 0.0, 1.0, 1.0, 0.0;
     data.weights << 0.5, heavy, 1e8, 3.0, 1.0;
     const double mean = (0.5 + 1e8 + 3.0) / (0.5 + heavy + 1e8 + 3.0 + 1.0);
-    FitOptions options;
-    LambdaGrid grid;
-    grid.user_lambda = {1e6};
-    test_helpers::DenseFixture fixture(x);
-    glmsparse::Monitor monitor;
-    const glmsparse::PathResult fit =
-        glmsparse::fit_glm_path<glmsparse::Binomial>(fixture.design, data, options, grid, monitor);
+    const glmsparse::PathResult fit = null_model_fit<glmsparse::Binomial>(x, data);
     REQUIRE(fit.lambda.size() == 1u);
     CHECK(fit.beta_value.empty());
     CHECK(fit.intercept[0] == Approx(std::log(mean / (1.0 - mean))).epsilon(1e-12));
