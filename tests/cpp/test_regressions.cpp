@@ -987,3 +987,196 @@ TEST_CASE("Naive updates keep the gradients exact after an exact fit on a column
     }
   }
 }
+
+// tests/fuzz/corpus/poisson-ridge-tiny-objective-kkt: a weight of 1e150 on
+// a zero count leaves every other row a normalised weight near 1e-150, and
+// the null model's loss near 1e-147. Against a rounding scale of 1 that
+// loss was taken for the saturated model's, so nothing was fitted and the
+// ridge coefficients stayed at 0, reported converged. Rounding is now
+// judged by the size of the loss's terms.
+TEST_CASE("A poisson null model whose loss is tiny but not rounding is not taken as saturated",
+          "[regression][poisson]") {
+  Eigen::MatrixXd x(3, 1);
+  x << 0.0, 1.0, 0.0;
+  glmsparse::ProblemData data = variables(3, Eigen::VectorXd::Ones(1));
+  data.y = Eigen::Vector3d(0.0, 3.0, 1.0);
+  data.weights = Eigen::Vector3d(1e150, 2.0, 0.5);
+  FitOptions options;
+  options.alpha = 0.0;
+  options.standardize = false;
+  options.thresh = 1e-12;
+  LambdaGrid grid;
+  grid.user_lambda = {0.5};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 1u);
+  REQUIRE(fit.status[0] == LambdaStatus::converged);
+  CHECK(fit.null_deviance > 0.0);
+  REQUIRE(fit.beta_value.size() == 1u);
+  const double b0 = fit.intercept[0];
+  const double b = fit.beta_value[0];
+  // Stationarity of the ridge objective (normalised weights): the score of
+  // the intercept is 0 and that of the coefficient is lambda * b.
+  const Eigen::Vector3d w = data.weights / data.weights.sum();
+  const Eigen::Vector3d mu(std::exp(b0), std::exp(b0 + b), std::exp(b0));
+  const Eigen::Vector3d residual = data.y - mu;
+  const double score_scale = w[1] * data.y[1];
+  CHECK(std::abs(w.dot(residual)) <= 1e-8 * score_scale);
+  CHECK(w[1] * residual[1] == Approx(0.5 * b).epsilon(1e-8));
+  CHECK(b > 0.0);
+}
+
+// tests/fuzz/corpus/cox-unstandardized-huge-lambda-kkt: a stratified cox
+// fit without standardization, columns near 2.6e20 and weights from 1e-150
+// to 1e8. One row's curvature is 7e-74 against a score of 1e-8, so the
+// quadratic model's residual, and with it every decrease it promises, is
+// measured against 1e57. Its step gained nothing, the promise was lost to
+// rounding, and the lambda was reported converged while a penalized
+// variable's gradient was 2.8 times its KKT cutoff. Such a stall is now told
+// from convergence by the best single coordinate's gain.
+TEST_CASE("A cox path whose quadratic model loses its digits does not report a stall as converged",
+          "[regression][cox]") {
+  const double a = 2.5921932500996866e+20;
+  Eigen::MatrixXd x(9, 8);
+  x << 0, 0, -5e+19, -2.6538235503730745e-20, 1000001.399635024, -2.25, a, 0,
+       0, 0, 0, -1.6840022793921365e-20, 1000002, -2.25, a, 0,
+       5.0000000000000001e+150, 0, 2.75e+20, -2.3364622464638865e-20, 1000000.75, -2.25, a, 0,
+       0, 1294.8267974011608, 2.481370562889806e+20, 0, 999997.69339247723, -2.25, a, 0,
+       0, 0, -3e+20, -1.0092193039771375e-20, 1000001.25, -2.25, 1.1029404458901127e+19, 0,
+       0, 0, 0, -7.2395169075402059e-21, 1000000.1409960729, -2.25, a, 0,
+       0, 0, 0, 1.011041314080554e-20, 1000000.5, -2.25, a, 0,
+       0, 0, 0, 2.7308063622669817e-21, 999999.67056654138, -2.25, a, 0,
+       0, 0, 0, -2.5114700153173775e-20, 1000002.8699234574, -2.25, a, 0;
+  glmsparse::SurvivalData survival;
+  survival.stop = (Eigen::VectorXd(9) << 6e150, 8e150, 1e150, 4e150, 4e150, 6e150, 4e150, 4e150, 5e150).finished();
+  survival.status = (Eigen::VectorXd(9) << 1, 1, 1, 0, 1, 1, 0, 0, 1).finished();
+  survival.strata = {3, 3, 1, 3, 3, 1, 1, 1, 1};
+  Eigen::VectorXd penalty_factor(8);
+  penalty_factor << 0.00019993502111813661, 0, 0.00039987004223627321, 0.00039987004223627321,
+      3.9987004223627323, 0.00079974008447254643, 0.00079974008447254643, 3.9987004223627323;
+  glmsparse::ProblemData data = variables(9, penalty_factor);
+  data.weights << 1e-150, 1, 0, 1e8, 1, 1e-8, 0, 0.5, 3;
+  data.offset << 325, 100, 75, 50, -50, -225.54196864101272, 25, 350, -375;
+  data.excluded[2] = 1;
+  FitOptions options;
+  options.intercept = false;
+  options.standardize = false;
+  options.alpha = 0.9690203202062041;
+  options.max_passes_per_lambda = 50;
+  options.use_gram = 0;
+  LambdaGrid grid;
+  grid.nlambda = 10;
+  // The Breslow score (minus the gradient of the loss in eta), weights
+  // normalised, each stratum with its own risk sets.
+  const Eigen::VectorXd w = data.weights / data.weights.sum();
+  auto score = [&](const Eigen::VectorXd& eta) {
+    Eigen::VectorXd result = Eigen::VectorXd::Zero(9);
+    for (int i = 0; i < 9; ++i) {
+      if (survival.status[i] == 0.0 || w[i] == 0.0) continue;
+      // Event i's share D_t / S_t of its time t, shifted against overflow.
+      double largest = -kInf;
+      for (int k = 0; k < 9; ++k)
+        if (survival.strata[k] == survival.strata[i] && survival.stop[k] >= survival.stop[i] && w[k] > 0.0)
+          largest = std::max(largest, eta[k]);
+      double risk = 0.0;
+      for (int k = 0; k < 9; ++k)
+        if (survival.strata[k] == survival.strata[i] && survival.stop[k] >= survival.stop[i])
+          risk += w[k] * std::exp(eta[k] - largest);
+      result[i] += w[i];
+      for (int k = 0; k < 9; ++k)
+        if (survival.strata[k] == survival.strata[i] && survival.stop[k] >= survival.stop[i])
+          result[k] -= w[i] * w[k] * std::exp(eta[k] - largest) / risk;
+    }
+    return result;
+  };
+  for (bool sparse : {false, true}) {
+    INFO("sparse " << sparse);
+    const glmsparse::PathResult fit = cox_path(x, sparse, data, survival, options, grid);
+    REQUIRE(fit.lambda.size() >= 2u);
+    for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+      if (fit.status[l] != LambdaStatus::converged) continue;
+      INFO("lambda " << fit.lambda[l]);
+      const Eigen::VectorXd b = test_helpers::coefficients(fit, l, 8);
+      const Eigen::VectorXd gradient = x.transpose() * score(data.offset + x * b);
+      // Where a penalized coefficient is 0 its gradient is within its cutoff.
+      for (int j = 0; j < 8; ++j) {
+        if (data.excluded[j] || b[j] != 0.0 || penalty_factor[j] == 0.0) continue;
+        INFO("variable " << j);
+        CHECK(std::abs(gradient[j]) <= 1.01 * fit.lambda[l] * options.alpha * penalty_factor[j]);
+      }
+    }
+  }
+}
+
+// tests/fuzz/corpus/multinomial-underflowing-coefficient-df: under ridge at
+// lambda 1e150 a column whose spread is 1e200 has a standardized
+// coefficient near 1e-150, which underflows to 0 on the original scale. It
+// was still stored (as an explicit 0) and counted in the df. A coefficient
+// that is 0 on the original scale is now left out of both, in every path.
+TEST_CASE("A coefficient that underflows on the original scale is neither stored nor counted",
+          "[regression][path]") {
+  Eigen::MatrixXd x(6, 2);
+  x << 1.0, 0.5, -2.0, 1.5, 0.5, -1.0, 3.0, 2.0, -1.5, 0.0, 2.0, -0.5;
+  x.col(0) *= 1e200;
+  const Eigen::VectorXd y = (Eigen::VectorXd(6) << 1.0, 0.0, 1.0, 1.0, 0.0, 0.0).finished();
+  FitOptions options;
+  options.alpha = 0.0;
+  LambdaGrid grid;
+  grid.user_lambda = {1e150, 1e-3};
+  // The standardized coefficients are near 1/lambda at lambda 1e150, so
+  // column 0's (spread 1e200) is 0 on the original scale, column 1's is not.
+  auto check = [](const std::vector<int>& row, const std::vector<int>& column_start,
+                  const std::vector<double>& value, const std::vector<int>& df) {
+    REQUIRE(column_start.size() == df.size() + 1);
+    for (std::size_t l = 0; l < df.size(); ++l) {
+      INFO("lambda index " << l);
+      int stored_nonzero = 0;
+      for (int k = column_start[l]; k < column_start[l + 1]; ++k) {
+        CHECK(value[static_cast<std::size_t>(k)] != 0.0);
+        if (value[static_cast<std::size_t>(k)] != 0.0) ++stored_nonzero;
+      }
+      CHECK(df[l] == stored_nonzero);
+      if (l == 0) {
+        CHECK(df[l] == 1);
+        CHECK(row[static_cast<std::size_t>(column_start[l])] == 1);
+      }
+    }
+  };
+  glmsparse::ProblemData data = variables(6, Eigen::VectorXd::Ones(2));
+  data.y = y;
+  SECTION("gaussian") {
+    const glmsparse::PathResult fit = gaussian_path(x, false, data, options, grid);
+    check(fit.beta_row, fit.beta_col_start, fit.beta_value, fit.df);
+  }
+  SECTION("binomial") {
+    test_helpers::DenseFixture fixture(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::PathResult fit =
+        glmsparse::fit_glm_path<glmsparse::Binomial>(fixture.design, data, options, grid, monitor);
+    check(fit.beta_row, fit.beta_col_start, fit.beta_value, fit.df);
+  }
+  SECTION("multinomial") {
+    glmsparse::MultiProblemData multi;
+    multi.y.resize(6, 2);
+    multi.y.col(0) = y;
+    multi.y.col(1) = 1.0 - y.array();
+    multi.weights = Eigen::VectorXd::Ones(6);
+    multi.offset = Eigen::MatrixXd::Zero(6, 2);
+    multi.penalty_factor = Eigen::VectorXd::Ones(2);
+    multi.lower_limit = Eigen::VectorXd::Constant(2, -kInf);
+    multi.upper_limit = Eigen::VectorXd::Constant(2, kInf);
+    multi.excluded.assign(2, 0);
+    test_helpers::DenseFixture fixture(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::MultiPathResult fit =
+        glmsparse::fit_multi_path<glmsparse::Multinomial>(fixture.design, multi, options, false, grid, monitor);
+    for (std::size_t k = 0; k < 2; ++k) {
+      INFO("class " << k);
+      std::vector<int> response_df;
+      for (std::size_t l = 0; l < fit.lambda.size(); ++l) response_df.push_back(fit.response_df[l * 2 + k]);
+      check(fit.beta[k].row, fit.beta[k].column_start, fit.beta[k].value, response_df);
+    }
+  }
+}

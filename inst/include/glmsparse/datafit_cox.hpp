@@ -132,6 +132,27 @@ class Cox {
   // The loss is measured from the saturated model.
   double saturated_loss() const { return 0.0; }
 
+  // The sum of the magnitudes of the loss's terms, as loss() takes them;
+  // each log errs by the unit roundoff whatever its size, hence the 2 D_t.
+  double loss_scale(const Eigen::VectorXd& eta) const {
+    compute_risk_sums(eta);
+    double c = -std::numeric_limits<double>::infinity();
+    for (Eigen::Index i = 0; i < eta.size(); ++i)
+      if (weights_[i] > 0.0) c = std::max(c, eta[i]);
+    if (!std::isfinite(c)) c = 0.0;
+    double total = 0.0;
+    for (const Stratum& stratum : strata_) {
+      for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {
+        const EventTime& time = times_[t];
+        total += time.death_weight * (std::abs(std::log(risk_sum_[t])) + std::abs(risk_shift_[t] - c) +
+                                      std::abs(std::log(time.death_weight)) + 2.0);
+      }
+    }
+    for (Eigen::Index i = 0; i < eta.size(); ++i)
+      if (events_[i] != 0.0 && weights_[i] > 0.0) total += weights_[i] * std::abs(eta[i] - c);
+    return total;
+  }
+
   // No intercept: any constant is absorbed by the risk sums.
   double null_intercept(const Eigen::VectorXd& /*offset*/) const { return 0.0; }
 

@@ -76,6 +76,8 @@ struct Poisson {
 //     Hessian in eta) and the weighted residual v o r (minus the gradient);
 //   saturated_loss(), the loss of the saturated model (the deviance is
 //     2 sum(w) (loss - saturated loss) on the caller's weight scale);
+//   loss_scale(eta), the size of the rounding in loss(eta) - saturated_loss()
+//     over the unit roundoff: the sum of the magnitudes of their terms;
 //   null_intercept(offset), the intercept of the model with the offset only;
 //   stall_rule: when glmnet deems the deviance ratio of a default path stalled;
 //   shift_invariant: whether L(eta + c) = L(eta) for every constant c;
@@ -124,6 +126,18 @@ class SeparableDatafit {
   }
 
   double saturated_loss() const { return saturated_loss_; }
+
+  // The loss is a sum of terms that may cancel (e^eta - y eta for a count
+  // of e), so its rounding follows their magnitudes, not its value; a log
+  // of y errs by the unit roundoff, hence |y|.
+  double loss_scale(const Eigen::VectorXd& eta) const {
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < eta.size(); ++i)
+      if (weights_[i] > 0.0)
+        total += weights_[i] * (std::abs(Family::loss(y_[i], eta[i])) + 2.0 * std::abs(y_[i] * eta[i]) +
+                                std::abs(Family::saturated_loss(y_[i])) + std::abs(y_[i]));
+    return total;
+  }
 
   // The root of sum_i w_i (y_i - mu_i) = 0: for Poisson in closed form,
   //   b0 = log(sum_i w_i y_i) - log(sum_i w_i e^o_i),

@@ -68,11 +68,14 @@ class GlmPath {
     // at one time, a constant count) is the minimiser at every lambda: no
     // model has a smaller loss, and its penalty is 0. Its gradients and its
     // deviance are rounding noise, so none is solved for and the deviance
-    // ratios are 0.
+    // ratios are 0. Rounding is judged by the size of the loss's terms, not
+    // by 1: a weight of 1e150 on a zero count leaves a loss of 1e-147 that
+    // is all signal.
     null_is_saturated_ =
         std::isfinite(null_loss_) &&
         null_loss_ - saturated_loss_ <=
-        64.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(null_loss_));
+        64.0 * std::numeric_limits<double>::epsilon() *
+        std::max(datafit_.loss_scale(eta_), std::numeric_limits<double>::min());
     result.null_deviance = null_is_saturated_ ? 0.0 : deviance(null_loss_);
     set_point();
     null_model_rss_ = updates_.residual_sum_of_squares();
@@ -292,8 +295,12 @@ class GlmPath {
       // A direction along which nothing is gained although the model
       // promised more than the tolerance is not a minimum but a model that
       // misjudges the loss (its gradients lost to rounding): the point is
-      // kept and reported as not converged.
-      if (no_descent && model_decrease > tolerance_here) {
+      // kept and reported as not converged. The model's promise is measured
+      // by its residual, which can lose every digit of it (a cox row whose
+      // curvature is 1e-74 against a score of 1e-8 puts that residual at
+      // 1e57), so the best single coordinate's gain is asked as well.
+      if (no_descent && (model_decrease > tolerance_here ||
+                         largest_coordinate_gain(lambda, working_set) > stalled_gain_factor * tolerance_here)) {
         total.status = LambdaStatus::max_passes_reached;
         return total;
       }
@@ -310,6 +317,19 @@ class GlmPath {
     }
     total.status = LambdaStatus::max_passes_reached;
     return total;
+  }
+
+  // The largest of ElasticNet::coordinate_gain_bound over the working set,
+  // from the model at the current point.
+  double largest_coordinate_gain(double lambda, const std::vector<Eigen::Index>& working_set) {
+    double largest = 0.0;
+    for (Eigen::Index j : working_set) {
+      // The gradient first: the curvature refreshes what it caches.
+      const double g = updates_.gradient(j);
+      const double curvature = updates_.curvature(j);
+      largest = std::max(largest, penalty_.coordinate_gain_bound(g, curvature, state_.coefficients[j], lambda, j));
+    }
+    return largest;
   }
 
   bool step_is_finite(const std::vector<Eigen::Index>& working_set, double intercept_change) const {
@@ -371,8 +391,12 @@ class GlmPath {
       if (state_.coefficients[j] != 0.0) nonzero.push_back(j);
     std::sort(nonzero.begin(), nonzero.end());
     for (Eigen::Index j : nonzero) {
+      // A coefficient that underflows on the original scale (a column
+      // spread of 1e100 under ridge at lambda 1e150) is 0 there.
+      const double beta = state_.coefficients[j] / columns_.scale[j];
+      if (beta == 0.0) continue;
       result.beta_row.push_back(static_cast<int>(j));
-      result.beta_value.push_back(state_.coefficients[j] / columns_.scale[j]);
+      result.beta_value.push_back(beta);
       ++df;
     }
     result.beta_col_start.push_back(static_cast<int>(result.beta_row.size()));

@@ -323,14 +323,8 @@ class MultiResponsePath {
     return total;
   }
 
-  // A lower bound on what the model would still gain from the best single
-  // coordinate step, taken in exact arithmetic: the step, cut where it
-  // would cross zero, of a quadratic whose full step gains r^2 / (2c). The
-  // passes compute the same step in floating point, where a coefficient far
-  // larger than its step (separable classes at lambda 0, a column near
-  // 1e150) does not move at all: b + step == b. The steps then stall on a
-  // point that is no minimiser, and this tells it apart from convergence.
-  // Coordinates at a bound are left out. Ungrouped fits only.
+  // The largest of ElasticNet::coordinate_gain_bound over the working set
+  // and the classes. Ungrouped fits only.
   double largest_coordinate_gain(double lambda, const std::vector<Eigen::Index>& working_set) {
     double largest = 0.0;
     for (Eigen::Index k = 0; k < n_responses_; ++k) {
@@ -338,18 +332,10 @@ class MultiResponsePath {
       for (Eigen::Index j : working_set) {
         const double b = response(k).coefficients[j];
         if (b != 0.0 && !penalty_.strictly_within_limits(b, j)) continue;
-        const double l1 = lambda * penalty_.alpha() * penalty_.penalty_factor(j);
-        const double l2 = lambda * (1.0 - penalty_.alpha()) * penalty_.penalty_factor(j);
+        // The gradient first: the curvature refreshes what it caches.
         const double g = updates.gradient(j);
-        const double c = updates.curvature(j) + l2;
-        double r;  // minus the derivative of the model along b_j (one-sided at 0)
-        if (b > 0.0) r = g - l1 - l2 * b;
-        else if (b < 0.0) r = g + l1 - l2 * b;
-        else r = std::copysign(std::max(std::abs(g) - l1, 0.0), g);
-        if (!(c > 0.0) || r == 0.0 || !std::isfinite(r)) continue;
-        double fraction = 1.0;  // of the full step r / c
-        if (b != 0.0 && r * b < 0.0) fraction = std::min(1.0, std::abs(b) * c / std::abs(r));
-        largest = std::max(largest, r * r / (2.0 * c) * fraction * (2.0 - fraction));
+        const double curvature = updates.curvature(j);
+        largest = std::max(largest, penalty_.coordinate_gain_bound(g, curvature, b, lambda, j));
       }
     }
     return largest;
@@ -631,10 +617,13 @@ class MultiResponsePath {
       auto& beta = result.beta[static_cast<std::size_t>(k)];
       int count = 0;
       for (Eigen::Index j : variables) {
-        const double b = response(k).coefficients[j] - centre[static_cast<std::size_t>(j)];
+        // A coefficient that underflows on the original scale (a column
+        // spread of 1e100 under ridge at lambda 1e150) is 0 there.
+        const double b =
+            (response(k).coefficients[j] - centre[static_cast<std::size_t>(j)]) / columns_.scale[j];
         if (b == 0.0) continue;
         beta.row.push_back(static_cast<int>(j));
-        beta.value.push_back(b / columns_.scale[j]);
+        beta.value.push_back(b);
         nonzero_anywhere[static_cast<std::size_t>(j)] = 1;
         ++count;
       }
@@ -665,9 +654,6 @@ class MultiResponsePath {
   // Newton steps stop once the gain still to come is below thresh times
   // this times the objective.
   static constexpr double newton_tolerance_factor = 0.1;
-  // Steps that stop while one coordinate could still gain this many times
-  // the allowed decrease have stalled, not converged.
-  static constexpr double stalled_gain_factor = 1000.0;
   // The null model (intercepts only) is solved to near machine precision:
   // its deviance is the reference for every deviance ratio.
   static constexpr double null_fit_relative_tolerance = 1e-14;

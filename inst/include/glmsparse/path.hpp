@@ -367,6 +367,7 @@ class GaussianPath {
     std::sort(nonzero.begin(), nonzero.end());
     for (Eigen::Index j : nonzero) {
       const double beta = state_.coefficients[j] * y_scale / columns_.scale[j];
+      if (beta == 0.0) continue;  // underflows on the original scale: 0 there
       result.beta_row.push_back(static_cast<int>(j));
       result.beta_value.push_back(beta);
       intercept -= beta * columns_.center[j];

@@ -23,6 +23,11 @@ namespace glmsparse {
 // times a penalty factor, and the strong rule's 2 lambda, stay finite.
 constexpr double largest_lambda_max = 1e300;
 
+// Newton steps that stop while one coordinate could still gain this many
+// times the allowed decrease (ElasticNet::coordinate_gain_bound) have
+// stalled, not converged.
+constexpr double stalled_gain_factor = 1000.0;
+
 // The smallest lambda at which every penalized coefficient is zero, from the
 // gradients at the unpenalized fit, but at most `largest`; 1 when nothing
 // can be selected (then any grid is exact).

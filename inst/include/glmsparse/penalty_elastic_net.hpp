@@ -77,6 +77,30 @@ class ElasticNet {
     return g > 0.0 ? upper_[j] > 0.0 : lower_[j] < 0.0;
   }
 
+  // A lower bound on what a quadratic model with gradient g (minus its
+  // derivative) and curvature `curvature` along coordinate j gains from its
+  // best step from b, taken in exact arithmetic: the step, cut where it
+  // would cross zero, of a quadratic whose full step gains r^2 / (2c). A
+  // solver computes the same step in floating point, where a coefficient
+  // far larger than its step does not move at all (b + step == b), and a
+  // model whose steps lose the objective's digits gains nothing; the steps
+  // then stall on a point that is no minimiser, and this tells it apart
+  // from convergence. A coordinate at a bound gains 0.
+  double coordinate_gain_bound(double g, double curvature, double b, double lambda, Eigen::Index j) const {
+    if (b != 0.0 && !strictly_within_limits(b, j)) return 0.0;
+    const double l1 = lambda * alpha_ * penalty_factor_[j];
+    const double l2 = lambda * (1.0 - alpha_) * penalty_factor_[j];
+    const double c = curvature + l2;
+    double r;  // minus the derivative of the model along b_j (one-sided at 0)
+    if (b > 0.0) r = g - l1 - l2 * b;
+    else if (b < 0.0) r = g + l1 - l2 * b;
+    else r = std::copysign(std::max(std::abs(g) - l1, 0.0), g);
+    if (!(c > 0.0) || r == 0.0 || !std::isfinite(r)) return 0.0;
+    double fraction = 1.0;  // of the full step r / c
+    if (b != 0.0 && r * b < 0.0) fraction = std::min(1.0, std::abs(b) * c / std::abs(r));
+    return r * r / (2.0 * c) * fraction * (2.0 - fraction);
+  }
+
   // Smallest lambda at which every penalized coefficient is zero, given the
   // gradient there. glmnet floors alpha at 1e-3 so that ridge paths start
   // from a finite lambda.
