@@ -1180,3 +1180,75 @@ TEST_CASE("A coefficient that underflows on the original scale is neither stored
     }
   }
 }
+
+// corpus/multinomial-dominant-class-loss-rounding: multinomial, n = 15, K = 2,
+// every variable excluded, offsets near +-35 and a weight of 1e8. Where one
+// class dominated a row, the loss was taken as log sum exp(eta) - y'eta,
+// two numbers near 35 whose difference (near 1e-25) was lost; the loss was
+// then only the rounding of eta, so the Newton steps on the intercepts were
+// accepted or stopped on noise and left an intercept score 2.5 times its
+// KKT cutoff. The loss is now a sum of non-negative terms.
+TEST_CASE("The multinomial loss keeps its digits when one class dominates a row", "[regression][multi]") {
+  SECTION("against the two-class (binomial) form, log1p(exp(-margin))") {
+    Eigen::MatrixXd y(3, 2), eta(3, 2);
+    y << 1, 0, 0, 1, 0.25, 0.75;
+    eta << 35.0, -22.5, -7.5, 30.0, 40.0, 2.0;
+    const Eigen::VectorXd weights = Eigen::VectorXd::Constant(3, 1.0 / 3.0);
+    const glmsparse::Multinomial multinomial(y, weights);
+    // Row 3 is a proportion: 0.25 of its weight on a class 38 below the top.
+    const double expected =
+        (std::log1p(std::exp(-57.5)) + std::log1p(std::exp(-37.5)) +
+         0.25 * std::log1p(std::exp(-38.0)) + 0.75 * (38.0 + std::log1p(std::exp(-38.0)))) / 3.0;
+    CHECK(std::abs(multinomial.loss(eta) - expected) <= 8 * kEps * expected);
+  }
+  SECTION("intercept-only paths solve the intercepts' score equations") {
+    const Eigen::Index n = 15;
+    glmsparse::MultiProblemData data;
+    data.y = Eigen::MatrixXd::Zero(n, 2);
+    const int first_class[n] = {0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+    for (Eigen::Index i = 0; i < n; ++i) data.y(i, first_class[i] ? 0 : 1) = 1.0;
+    data.weights.resize(n);
+    data.weights << 1, 1e-150, 1, 2, 1, 1e8, 3, 2, 1, 3, 0.5, 1e-150, 1, 1e-150, 0;
+    data.offset.resize(n, 2);
+    data.offset << 35, -22.5, 10, 19.274724928449388, -7.5, -26.703692208612484, 35, -37.5,
+        -3.2948217490984089, -40, -12.525817923681251, -32.5, 37.5, -25, 0, -24.193586416726355,
+        6.8550392691167561, 35, 3.6463528964642755, 35, 1.3429974658620525, 35, -6.2651895104723909, 35,
+        -37.5, 35, 25, 35, 12.5, 35;
+    const Eigen::MatrixXd x = Eigen::MatrixXd::Ones(n, 1);
+    data.penalty_factor = Eigen::VectorXd::Ones(1);
+    data.lower_limit = Eigen::VectorXd::Constant(1, -kInf);
+    data.upper_limit = Eigen::VectorXd::Constant(1, kInf);
+    data.excluded.assign(1, 1);
+    FitOptions options;
+    options.thresh = 1e-14;
+    LambdaGrid grid;
+    grid.user_lambda = {3.25e8, 12.74, 3.01, 0.3, 2.5e-8};
+    test_helpers::DenseFixture fixture(x);
+    glmsparse::Monitor monitor;
+    const glmsparse::MultiPathResult fit =
+        glmsparse::fit_multi_path<glmsparse::Multinomial>(fixture.design, data, options, false, grid, monitor);
+    REQUIRE(fit.lambda.size() == grid.user_lambda.size());
+    const Eigen::VectorXd w = data.weights / data.weights.sum();
+    for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+      INFO("lambda index " << l);
+      CHECK(fit.status[l] == LambdaStatus::converged);
+      Eigen::MatrixXd eta = data.offset;
+      for (Eigen::Index k = 0; k < 2; ++k) eta.col(k).array() += fit.intercept[l * 2 + k];
+      // Each class's score sum_i w_i (y_ik - p_ik), from probabilities taken
+      // relative to the row's top class so that they keep their digits.
+      // With w summing to 1 its terms sum to at most 2 in size, so its
+      // rounding is near 1e-15; a gain of score^2 / (2 curvature) that
+      // thresh 1e-14 leaves unfitted puts it below about 1e-12 here.
+      for (Eigen::Index k = 0; k < 2; ++k) {
+        double score = 0.0;
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const double top = eta.row(i).maxCoeff();
+          const double p = std::exp(eta(i, k) - top) / (eta.row(i).array() - top).exp().sum();
+          score += w[i] * (data.y(i, k) - p);
+        }
+        INFO("class " << k << " score " << score);
+        CHECK(std::abs(score) <= 1e-12);
+      }
+    }
+  }
+}

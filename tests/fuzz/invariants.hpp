@@ -258,7 +258,8 @@ inline Evaluation evaluate(const Problem& problem, const Summary& summary, const
 inline std::string where(std::size_t l, const Solution& s) {
   std::ostringstream out;
   out.precision(17);
-  out << "lambda index " << l << " lambda " << s.lambda << " passes " << s.n_passes << "\nintercept "
+  out << "lambda index " << l << " lambda " << s.lambda << " passes " << s.n_passes << " status "
+      << static_cast<int>(s.status) << "\nintercept "
       << s.intercept.transpose() << "\nbeta\n" << s.beta;
   return out.str();
 }
@@ -487,7 +488,14 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
     return !path.solutions.empty() &&
            1.0 - path.solutions.front().dev_ratio <= 10.0 * kOptimality * problem.options.thresh;
   };
-  const bool lambda_max_undetermined = separated(dense) || separated(sparse);
+  // So is a grid whose first lambda (the fit of the unpenalized variables
+  // that lambda_max is read from) ran out of passes: its gradients are
+  // those of wherever each solver stopped.
+  auto first_unsolved = [](const Path& path) {
+    return !path.solutions.empty() && path.solutions.front().status != glmsparse::LambdaStatus::converged;
+  };
+  const bool lambda_max_undetermined =
+      separated(dense) || separated(sparse) || first_unsolved(dense) || first_unsolved(sparse);
   for (std::size_t l = 0; l < common; ++l) {
     const Solution& a = dense.solutions[l];
     const Solution& b = sparse.solutions[l];

@@ -17,6 +17,7 @@
 #include <Eigen/Dense>
 
 #include "path_driver.hpp"
+#include "score_root.hpp"
 
 namespace glmsparse {
 
@@ -160,44 +161,16 @@ class SeparableDatafit {
       return std::log(y_mean) - (largest + std::log(scaled_sum));
     }
     if (std::is_same<Family, Binomial>::value) y_mean = std::min(y_mean, 1.0 - 1e-10);
-    // The score sum_i w_i (y_i - mu(o_i + b0)) decreases in b0. Newton steps
-    // from the link of the mean are kept inside a bracket of its root; where
-    // one leaves the bracket, or the information underflows (means rounded
-    // to 0 or 1 under large offsets), the bracket is halved, or widened
-    // while it is open on one side.
-    double b0 = Family::link(y_mean);
-    double below = -std::numeric_limits<double>::infinity();  // score > 0 there
-    double above = std::numeric_limits<double>::infinity();   // score < 0 there
-    for (int iteration = 0; iteration < 200; ++iteration) {
-      double score = 0.0, information = 0.0;
+    // The score sum_i w_i (y_i - mu(o_i + b0)) decreases in b0; its root
+    // from the link of the mean.
+    return decreasing_score_root(Family::link(y_mean), [&](double b0, double& score, double& information) {
       for (Eigen::Index i = 0; i < n; ++i) {
         if (!(weights_[i] > 0.0)) continue;
         const double mu = Family::mean(offset[i] + b0);
         score += weights_[i] * (y_[i] - mu);
         information += weights_[i] * Family::curvature(mu);
       }
-      if (score == 0.0 || !std::isfinite(score)) break;
-      (score > 0.0 ? below : above) = b0;
-      double next = information > 0.0 ? b0 + score / information : b0;
-      // A Newton step within b0's rounding (a score of 1e-156 at a mean of
-      // 1e-142) means b0 is the root: the bracket test would reject it, b0
-      // being its own bound, and widen the bracket away from the root.
-      if (information > 0.0 && std::abs(next - b0) <= 1e-12 * std::max(1.0, std::abs(b0))) {
-        b0 = next;
-        break;
-      }
-      if (!(next > below && next < above)) {
-        const double width = std::max(1.0, std::abs(b0));
-        if (std::isinf(above)) next = b0 + width;
-        else if (std::isinf(below)) next = b0 - width;
-        else next = below + 0.5 * (above - below);
-      }
-      const bool settled = std::abs(next - b0) <= 1e-12 * std::max(1.0, std::abs(b0));
-      b0 = next;
-      if (settled) break;
-    }
-    if (!std::isfinite(b0)) b0 = Family::link(y_mean);
-    return b0;
+    });
   }
 
  private:

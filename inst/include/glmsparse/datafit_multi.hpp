@@ -18,6 +18,7 @@
 #include <Eigen/Dense>
 
 #include "path_driver.hpp"
+#include "score_root.hpp"
 
 namespace glmsparse {
 
@@ -29,13 +30,27 @@ class Multinomial {
 
   Eigen::Index n_responses() const { return y_.cols(); }
 
+  // With y_i summing to 1, row i's term is sum_k y_ik (-log p_ik), and
+  // -log p_ik = (top - eta_ik) + log1p(sum over the other classes of
+  // exp(eta_ij - top)), top the row's largest eta (its first class when
+  // tied): a sum of non-negative terms. Taking log sum exp(eta_i) - y_i'eta_i
+  // instead would cancel the two to a tiny loss when one class dominates
+  // (eta near 35 against -22), leaving only the rounding of eta, far above
+  // the decreases the Newton steps measure.
   double loss(const Eigen::MatrixXd& eta) const {
     double total = 0.0;
     for (Eigen::Index i = 0; i < eta.rows(); ++i) {
       if (!(weights_[i] > 0.0)) continue;
-      const double top = eta.row(i).maxCoeff();
-      const double log_normaliser = top + std::log((eta.row(i).array() - top).exp().sum());
-      total += weights_[i] * (log_normaliser - y_.row(i).dot(eta.row(i)));
+      Eigen::Index top_class = 0;
+      const double top = eta.row(i).maxCoeff(&top_class);
+      double others = 0.0;
+      for (Eigen::Index k = 0; k < eta.cols(); ++k)
+        if (k != top_class) others += std::exp(eta(i, k) - top);
+      const double log_normaliser_above_top = std::log1p(others);
+      double row = 0.0;
+      for (Eigen::Index k = 0; k < eta.cols(); ++k)
+        if (y_(i, k) != 0.0) row += y_(i, k) * ((top - eta(i, k)) + log_normaliser_above_top);
+      total += weights_[i] * row;
     }
     return total;
   }
@@ -68,14 +83,55 @@ class Multinomial {
     }
   }
 
-  // A start for the intercepts: the log of each class's weighted share, the
-  // null model's root without offsets. Only a share of 0 is floored (to keep
-  // it finite): a tiny one (a weight of 1e150 on another class) is the root,
-  // and Newton steps under the curvature floor would take it there only
-  // 1e-6 at a time.
-  double initial_intercept(Eigen::Index k) const {
-    const double share = weights_.dot(y_.col(k));
-    return std::log(share > 0.0 ? share : 1e-10);
+  // The null model's intercepts (offsets and intercepts only), by
+  // Gauss-Seidel over the classes: each class's score
+  // sum_i w_i (y_ik - p_ik) is solved for its intercept with the others
+  // fixed, by safeguarded 1-D Newton on the exact information
+  // sum_i w_i p_ik (1 - p_ik). Newton steps under the curvature floor of
+  // quadratic_model() would crawl where one class dominates a heavy row
+  // (p_ik (1 - p_ik) near 1e-9). Each class starts from the log of its
+  // weighted share, the root without offsets; only a share of 0 is floored
+  // (to keep it finite), a tiny one (a weight of 1e150 on another class)
+  // is the root. Returned summing to 0.
+  Eigen::VectorXd null_intercepts(const Eigen::MatrixXd& offset) const {
+    const Eigen::Index n = offset.rows(), classes = offset.cols();
+    Eigen::VectorXd intercept(classes);
+    for (Eigen::Index k = 0; k < classes; ++k) {
+      const double share = weights_.dot(y_.col(k));
+      intercept[k] = std::log(share > 0.0 ? share : 1e-10);
+    }
+    Eigen::MatrixXd eta = offset.rowwise() + intercept.transpose();
+    // Two classes need one solve (only their difference matters); more
+    // converge linearly, the faster the weaker the classes' coupling.
+    const int max_sweeps = classes == 2 ? 1 : 100;
+    for (int sweep = 0; sweep < max_sweeps; ++sweep) {
+      double largest_move = 0.0;
+      for (Eigen::Index k = 0; k < classes; ++k) {
+        const double start = intercept[k];
+        const double root = decreasing_score_root(start, [&](double b, double& score, double& information) {
+          eta.col(k) = offset.col(k).array() + b;
+          for (Eigen::Index i = 0; i < n; ++i) {
+            if (!(weights_[i] > 0.0)) continue;
+            // p and q = 1 - p each from its own sum, so that a q near 1e-150
+            // keeps its digits; y - p as y q - (1 - y) p for the same reason.
+            const double top = eta.row(i).maxCoeff();
+            const double own = std::exp(eta(i, k) - top);
+            double others = 0.0;
+            for (Eigen::Index j = 0; j < classes; ++j)
+              if (j != k) others += std::exp(eta(i, j) - top);
+            const double p = own / (own + others), q = others / (own + others);
+            score += weights_[i] * (y_(i, k) * q - (1.0 - y_(i, k)) * p);
+            information += weights_[i] * p * q;
+          }
+        });
+        intercept[k] = root;
+        eta.col(k) = offset.col(k).array() + root;
+        largest_move = std::max(largest_move, std::abs(root - start) / std::max(1.0, std::abs(root)));
+      }
+      if (largest_move <= 1e-12) break;
+    }
+    intercept.array() -= intercept.mean();
+    return intercept;
   }
 
   // Only differences between classes matter: adding the same constant to
@@ -112,7 +168,10 @@ class MultiGaussian {
     r = (y_ - eta).array().colwise() * weights_.array();
   }
 
-  double initial_intercept(Eigen::Index k) const { return weights_.dot(y_.col(k)); }
+  // The null model's intercepts: each response's weighted mean of y - offset.
+  Eigen::VectorXd null_intercepts(const Eigen::MatrixXd& offset) const {
+    return (y_ - offset).transpose() * weights_;
+  }
 
   static constexpr bool shift_invariant = false;
   static constexpr StallRule stall_rule = StallRule::relative_to_unexplained;

@@ -22,3 +22,4 @@
 #include "penalty_elastic_net.hpp"
 #include "penalty_group.hpp"
 #include "relax.hpp"
+#include "score_root.hpp"

@@ -97,14 +97,13 @@ class MultiResponsePath {
     eta_ = data_.offset;
     intercept_ = Eigen::VectorXd::Zero(n_responses_);
     if (options_.intercept) {
-      for (Eigen::Index k = 0; k < n_responses_; ++k) {
-        intercept_[k] = datafit_.initial_intercept(k);
-        eta_.col(k).array() += intercept_[k];
-      }
+      intercept_ = datafit_.null_intercepts(data_.offset);
+      eta_.rowwise() += intercept_.transpose();
     }
     set_point();
     if (options_.intercept) {
-      // Newton steps on the intercepts alone (no variable in the working set).
+      // Newton steps on the intercepts alone (no variable in the working
+      // set) polish them.
       tolerance_ = std::numeric_limits<double>::min();
       null_model_rss_ = 1.0;
       newton(0.0, {}, options_.max_passes_per_lambda, null_fit_relative_tolerance);
