@@ -90,10 +90,7 @@ class Cox {
   // 1e100 in eta would otherwise leave nothing of L but rounding error).
   double loss(const Eigen::VectorXd& eta) const {
     compute_risk_sums(eta);
-    double c = -std::numeric_limits<double>::infinity();
-    for (Eigen::Index i = 0; i < eta.size(); ++i)
-      if (weights_[i] > 0.0) c = std::max(c, eta[i]);
-    if (!std::isfinite(c)) c = 0.0;
+    const double c = largest_weighted_eta(eta);
     double total = 0.0;
     for (const Stratum& stratum : strata_) {
       for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {
@@ -105,6 +102,15 @@ class Cox {
     for (Eigen::Index i = 0; i < eta.size(); ++i)
       if (events_[i] != 0.0 && weights_[i] > 0.0) total -= weights_[i] * (eta[i] - c);
     return total;
+  }
+
+  // The largest eta of a row with positive weight (0 if none): the shift
+  // loss() and loss_scale() take eta from.
+  double largest_weighted_eta(const Eigen::VectorXd& eta) const {
+    double c = -std::numeric_limits<double>::infinity();
+    for (Eigen::Index i = 0; i < eta.size(); ++i)
+      if (weights_[i] > 0.0) c = std::max(c, eta[i]);
+    return std::isfinite(c) ? c : 0.0;
   }
 
   // The diagonal of the Hessian (IRLS weights) and minus the gradient at eta.
@@ -136,10 +142,7 @@ class Cox {
   // each log errs by the unit roundoff whatever its size, hence the 2 D_t.
   double loss_scale(const Eigen::VectorXd& eta) const {
     compute_risk_sums(eta);
-    double c = -std::numeric_limits<double>::infinity();
-    for (Eigen::Index i = 0; i < eta.size(); ++i)
-      if (weights_[i] > 0.0) c = std::max(c, eta[i]);
-    if (!std::isfinite(c)) c = 0.0;
+    const double c = largest_weighted_eta(eta);
     double total = 0.0;
     for (const Stratum& stratum : strata_) {
       for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {

@@ -330,7 +330,6 @@ class MultiResponsePath {
       auto& updates = updates_[static_cast<std::size_t>(k)];
       for (Eigen::Index j : working_set) {
         const double b = response(k).coefficients[j];
-        if (b != 0.0 && !penalty_.strictly_within_limits(b, j)) continue;
         // The gradient first: the curvature refreshes what it caches.
         const double g = updates.gradient(j);
         const double curvature = updates.curvature(j);
