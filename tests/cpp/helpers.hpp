@@ -10,6 +10,7 @@
 #include <Eigen/SparseCore>
 
 #include <glmsparse/design.hpp>
+#include <glmsparse/multi_path.hpp>
 #include <glmsparse/options.hpp>
 #include <glmsparse/path.hpp>
 
@@ -105,6 +106,21 @@ inline void set_variable_defaults(std::mt19937& rng, Eigen::Index p, glmsparse::
   data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
   data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
   data.excluded.assign(static_cast<std::size_t>(p), 0);
+}
+
+// A multi-response problem with response y and p variables in its plainest
+// form: unit weights, no offset, unit penalty factors, no limits, nothing
+// excluded. Tests override the fields their case is about.
+inline glmsparse::MultiProblemData plain_multi_data(const Eigen::MatrixXd& y, Eigen::Index p) {
+  glmsparse::MultiProblemData data;
+  data.y = y;
+  data.weights = Eigen::VectorXd::Ones(y.rows());
+  data.offset = Eigen::MatrixXd::Zero(y.rows(), y.cols());
+  data.penalty_factor = Eigen::VectorXd::Ones(p);
+  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
+  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
+  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  return data;
 }
 
 // glmnet's default grid, shortened to 25 lambdas.

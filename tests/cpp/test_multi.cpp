@@ -989,15 +989,9 @@ TEST_CASE("Ungrouped multinomial paths converge on nearly collinear columns", "[
   Eigen::VectorXd sorted = score;
   std::sort(sorted.data(), sorted.data() + n);
   const double low = sorted[n / 3], high = sorted[2 * n / 3];
-  MultiProblemData data;
-  data.y = Eigen::MatrixXd::Zero(n, 3);
-  for (Eigen::Index i = 0; i < n; ++i) data.y(i, score[i] < low ? 0 : score[i] < high ? 1 : 2) = 1.0;
-  data.weights = Eigen::VectorXd::Ones(n);
-  data.offset = Eigen::MatrixXd::Zero(n, 3);
-  data.penalty_factor = Eigen::VectorXd::Ones(p);
-  data.lower_limit = Eigen::VectorXd::Constant(p, -std::numeric_limits<double>::infinity());
-  data.upper_limit = Eigen::VectorXd::Constant(p, std::numeric_limits<double>::infinity());
-  data.excluded.assign(static_cast<std::size_t>(p), 0);
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(n, 3);
+  for (Eigen::Index i = 0; i < n; ++i) y(i, score[i] < low ? 0 : score[i] < high ? 1 : 2) = 1.0;
+  const MultiProblemData data = test_helpers::plain_multi_data(y, p);
   LambdaGrid grid;
   grid.nlambda = 100;
   grid.lambda_min_ratio = 1e-4;

@@ -130,18 +130,11 @@ TEST_CASE("Group norms of huge gradients do not overflow", "[regression][group]"
        -2e150, 2.0,
        3e150, -1.0,
        5e149, 0.5;
-  glmsparse::MultiProblemData data;
-  data.y.resize(4, 2);
-  data.y << 1e100, -2e100,
-            3e100, 1e100,
-            -1e100, 2e100,
-            2e100, 0.0;
-  data.weights = Eigen::VectorXd::Ones(4);
-  data.offset = Eigen::MatrixXd::Zero(4, 2);
-  data.penalty_factor = Eigen::VectorXd::Ones(2);
-  data.lower_limit = Eigen::VectorXd::Constant(2, -kInf);
-  data.upper_limit = Eigen::VectorXd::Constant(2, kInf);
-  data.excluded.assign(2, 0);
+  const Eigen::MatrixXd y = (Eigen::MatrixXd(4, 2) << 1e100, -2e100,
+                                                        3e100, 1e100,
+                                                        -1e100, 2e100,
+                                                        2e100, 0.0).finished();
+  const glmsparse::MultiProblemData data = test_helpers::plain_multi_data(y, 2);
   FitOptions options;
   options.standardize = false;
   LambdaGrid grid;
@@ -214,16 +207,12 @@ TEST_CASE("Centred multinomial coefficients stay within their limits", "[regress
        4.0, 0.0,
        5.0, 1.5,
        6.0, -0.5;
-  glmsparse::MultiProblemData data;
-  data.y = Eigen::MatrixXd::Zero(6, 2);
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(6, 2);
   const int classes[] = {0, 1, 0, 1, 1, 1};
-  for (int i = 0; i < 6; ++i) data.y(i, classes[i]) = 1.0;
-  data.weights = Eigen::VectorXd::Ones(6);
-  data.offset = Eigen::MatrixXd::Zero(6, 2);
+  for (int i = 0; i < 6; ++i) y(i, classes[i]) = 1.0;
+  glmsparse::MultiProblemData data = test_helpers::plain_multi_data(y, 2);
   data.penalty_factor = Eigen::Vector2d(0.0, 2.0);
   data.lower_limit = Eigen::Vector2d(0.0, -kInf);
-  data.upper_limit = Eigen::Vector2d(kInf, kInf);
-  data.excluded.assign(2, 0);
   FitOptions options;
   LambdaGrid grid;
   grid.nlambda = 5;
@@ -386,18 +375,12 @@ TEST_CASE("A multi-response deviance ratio survives an overflowing null deviance
        2.0, -1.0,
        -1.0, 2.0,
        0.5, 0.0;
-  glmsparse::MultiProblemData data;
-  data.y = Eigen::MatrixXd(4, 2);
-  data.y << 1.25e100, 2.0,
-            3.25e100, -1.5,
-            -1.6e100, 3.5,
-            -3e100, 0.75;
+  const Eigen::MatrixXd y = (Eigen::MatrixXd(4, 2) << 1.25e100, 2.0,
+                                                        3.25e100, -1.5,
+                                                        -1.6e100, 3.5,
+                                                        -3e100, 0.75).finished();
+  glmsparse::MultiProblemData data = test_helpers::plain_multi_data(y, 2);
   data.weights = Eigen::Vector4d(1e150, 1e150, 2.0, 3.0);
-  data.offset = Eigen::MatrixXd::Zero(4, 2);
-  data.penalty_factor = Eigen::Vector2d(1.0, 1.0);
-  data.lower_limit = Eigen::Vector2d::Constant(-kInf);
-  data.upper_limit = Eigen::Vector2d::Constant(kInf);
-  data.excluded.assign(2, 0);
   FitOptions options;
   LambdaGrid grid;
   grid.nlambda = 5;
@@ -646,16 +629,7 @@ TEST_CASE("Multinomial steps that stall in rounding are not reported converged",
        -2.0358266241783297e-101, 3.2500000000065575e+20, 0, 9.9999999999999998e-13,
        1, 1, -2e+100, 0, 0, 0, 2.8732166344315583e-08, -25000000, 0, 0, 1, 0, 0, 1.7232689609883192e-100,
        0, 0, 0;
-  glmsparse::MultiProblemData data;
-  data.y = Eigen::MatrixXd::Zero(2, 2);
-  data.y(0, 0) = 1.0;
-  data.y(1, 1) = 1.0;
-  data.weights = Eigen::VectorXd::Ones(2);
-  data.offset = Eigen::MatrixXd::Zero(2, 2);
-  data.penalty_factor = Eigen::VectorXd::Ones(17);
-  data.lower_limit = Eigen::VectorXd::Constant(17, -kInf);
-  data.upper_limit = Eigen::VectorXd::Constant(17, kInf);
-  data.excluded.assign(17, 0);
+  const glmsparse::MultiProblemData data = test_helpers::plain_multi_data(Eigen::MatrixXd::Identity(2, 2), 17);
   FitOptions options;
   options.standardize = false;
   options.alpha = 0.089131207088952627;
@@ -837,6 +811,34 @@ TEST_CASE("Column scales survive entries whose squares underflow", "[regression]
   }
 }
 
+// tests/fuzz/corpus/poisson-sparse-full-column-flat: a column of -1e150
+// in every row but one, that row's weight 1e-150, has a spread near 1e-80
+// of its mean: numerically constant. Stored sparse, its moments about the
+// mean gave the implicit zeros the weight 1 - sum(stored weights), which
+// is the rounding of 1 (about 1e-16) where no zeros exist, and that
+// spurious spread of 1e-8 of the mean passed the flatness test. The
+// coefficient it then got shifted eta by 6.5e17 on the original scale,
+// cancelled by the intercept: predictions lost every digit.
+TEST_CASE("A full sparse column whose spread is far below its mean is flat, as it is dense", "[regression][design]") {
+  Eigen::MatrixXd x = Eigen::MatrixXd::Constant(20, 1, -1e150);
+  x(6, 0) = -3e150;
+  x(11, 0) = -1.5e150;
+  Eigen::VectorXd weights(20);
+  weights << 1e-8, 1e8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1e-150, 1e8, 1e-8, 1, 0.5, 0.5, 1, 1, 1;
+  weights /= weights.sum();
+  test_helpers::DenseFixture dense(x);
+  test_helpers::SparseFixture sparse(x);
+  REQUIRE(sparse.storage.nonZeros() == 20);
+  CHECK(sparse.design.implicit_zero_weight(0, weights) == 0.0);
+  const double mean = weights.dot(x.col(0));
+  const auto dense_moments = dense.design.weighted_moments_about(0, weights, 1.0, mean);
+  const auto sparse_moments = sparse.design.weighted_moments_about(0, weights, 1.0, mean);
+  CHECK(sparse_moments.first == Approx(dense_moments.first).epsilon(1e-12));
+  CHECK(sparse_moments.second == Approx(dense_moments.second).epsilon(1e-12));
+  CHECK(glmsparse::summarize_columns(dense.design, weights, true, true).is_constant[0]);
+  CHECK(glmsparse::summarize_columns(sparse.design, weights, true, true).is_constant[0]);
+}
+
 // tests/fuzz/corpus/cox-profiled-intercept-shift: the IRLS solver profiles an
 // intercept to absorb the columns' centring, and for a Cox loss (blind to
 // constant shifts of eta) that intercept's step is the rounding of a zero
@@ -896,14 +898,9 @@ TEST_CASE("Cox paths keep eta free of the profiled intercept's shift", "[regress
 // share of 1.4e-11, its score far from 0. Only a share of 0 is floored now.
 TEST_CASE("Multinomial null intercepts are the logs of tiny weighted shares", "[regression][multi]") {
   const Eigen::MatrixXd x = (Eigen::MatrixXd(4, 1) << 1.0, 2.0, 3.0, 4.0).finished();
-  glmsparse::MultiProblemData data;
-  data.y = (Eigen::MatrixXd(4, 2) << 1, 0, 0, 1, 1, 0, 0, 1).finished();
+  glmsparse::MultiProblemData data =
+      test_helpers::plain_multi_data((Eigen::MatrixXd(4, 2) << 1, 0, 0, 1, 1, 0, 0, 1).finished(), 1);
   data.weights = (Eigen::VectorXd(4) << 2.0, 1e150, 1.0, 3.0).finished();
-  data.offset = Eigen::MatrixXd::Zero(4, 2);
-  data.penalty_factor = Eigen::VectorXd::Ones(1);
-  data.lower_limit = Eigen::VectorXd::Constant(1, -kInf);
-  data.upper_limit = Eigen::VectorXd::Constant(1, kInf);
-  data.excluded.assign(1, 0);
   const double first_share = 3.0 / (2.0 + 1e150 + 1.0 + 3.0);
   FitOptions options;
   LambdaGrid grid;
@@ -1158,16 +1155,10 @@ TEST_CASE("A coefficient that underflows on the original scale is neither stored
     check(fit.beta_row, fit.beta_col_start, fit.beta_value, fit.df);
   }
   SECTION("multinomial") {
-    glmsparse::MultiProblemData multi;
-    multi.y.resize(6, 2);
-    multi.y.col(0) = y;
-    multi.y.col(1) = 1.0 - y.array();
-    multi.weights = Eigen::VectorXd::Ones(6);
-    multi.offset = Eigen::MatrixXd::Zero(6, 2);
-    multi.penalty_factor = Eigen::VectorXd::Ones(2);
-    multi.lower_limit = Eigen::VectorXd::Constant(2, -kInf);
-    multi.upper_limit = Eigen::VectorXd::Constant(2, kInf);
-    multi.excluded.assign(2, 0);
+    Eigen::MatrixXd indicators(6, 2);
+    indicators.col(0) = y;
+    indicators.col(1) = 1.0 - y.array();
+    const glmsparse::MultiProblemData multi = test_helpers::plain_multi_data(indicators, 2);
     test_helpers::DenseFixture fixture(x);
     glmsparse::Monitor monitor;
     const glmsparse::MultiPathResult fit =
@@ -1203,21 +1194,16 @@ TEST_CASE("The multinomial loss keeps its digits when one class dominates a row"
   }
   SECTION("intercept-only paths solve the intercepts' score equations") {
     const Eigen::Index n = 15;
-    glmsparse::MultiProblemData data;
-    data.y = Eigen::MatrixXd::Zero(n, 2);
+    Eigen::MatrixXd y = Eigen::MatrixXd::Zero(n, 2);
     const int first_class[n] = {0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0};
-    for (Eigen::Index i = 0; i < n; ++i) data.y(i, first_class[i] ? 0 : 1) = 1.0;
-    data.weights.resize(n);
+    for (Eigen::Index i = 0; i < n; ++i) y(i, first_class[i] ? 0 : 1) = 1.0;
+    glmsparse::MultiProblemData data = test_helpers::plain_multi_data(y, 1);
     data.weights << 1, 1e-150, 1, 2, 1, 1e8, 3, 2, 1, 3, 0.5, 1e-150, 1, 1e-150, 0;
-    data.offset.resize(n, 2);
     data.offset << 35, -22.5, 10, 19.274724928449388, -7.5, -26.703692208612484, 35, -37.5,
         -3.2948217490984089, -40, -12.525817923681251, -32.5, 37.5, -25, 0, -24.193586416726355,
         6.8550392691167561, 35, 3.6463528964642755, 35, 1.3429974658620525, 35, -6.2651895104723909, 35,
         -37.5, 35, 25, 35, 12.5, 35;
     const Eigen::MatrixXd x = Eigen::MatrixXd::Ones(n, 1);
-    data.penalty_factor = Eigen::VectorXd::Ones(1);
-    data.lower_limit = Eigen::VectorXd::Constant(1, -kInf);
-    data.upper_limit = Eigen::VectorXd::Constant(1, kInf);
     data.excluded.assign(1, 1);
     FitOptions options;
     options.thresh = 1e-14;

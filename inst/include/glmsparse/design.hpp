@@ -8,6 +8,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -330,8 +332,29 @@ class SparseDesign {
       second += wi * d * d;
       stored_weight += wi;
     }
-    const double zero_weight = weight_total - stored_weight, zero_d = -c * scale;
+    double zero_weight = weight_total - stored_weight;
+    // A difference of the size of its rounding is not the zeros' weight: on
+    // a full column it would add eps c^2 of spread that is not there, which
+    // hides a column whose spread is far below its mean from the flatness
+    // test. Such a weight is summed from the rows themselves.
+    if (std::abs(zero_weight) <= 64.0 * std::numeric_limits<double>::epsilon() * weight_total)
+      zero_weight = implicit_zero_weight(j, w);
+    const double zero_d = -c * scale;
     return {first + zero_weight * zero_d, second + zero_weight * zero_d * zero_d};
+  }
+
+  // sum_i w_i over the rows column j does not store.
+  double implicit_zero_weight(Index j, const VectorXd& w) const {
+    const Index stored = x_.outerIndexPtr()[j + 1] - x_.outerIndexPtr()[j];
+    if (stored == x_.rows()) return 0.0;
+    double total = 0.0;
+    Index next_row = 0;
+    for (Matrix::InnerIterator it(x_, j); it; ++it) {
+      for (; next_row < it.index(); ++next_row) total += w[next_row];
+      next_row = it.index() + 1;
+    }
+    for (; next_row < x_.rows(); ++next_row) total += w[next_row];
+    return total;
   }
 
   double max_abs(Index j) const {
