@@ -226,15 +226,18 @@ inline Eigen::MatrixXd linear_predictor(const Problem& problem, const Solution& 
 
 inline double penalty_value(const Problem& problem, const Summary& summary, const Eigen::MatrixXd& beta) {
   const double alpha = problem.options.alpha;
+  // A part of the penalty with weight 0 adds 0, even where it overflows
+  // (a lasso coefficient near 1e255 has an infinite square).
+  auto weighted = [](double weight, double part) { return weight == 0.0 ? 0.0 : weight * part; };
   double total = 0.0;
   for (Eigen::Index j = 0; j < problem.p; ++j) {
     const double pf = problem.penalty_factor[j];
     if (pf == 0.0) continue;
     const Eigen::RowVectorXd b = beta.row(j) * summary.scale[j];
     if (problem.grouped)
-      total += pf * (alpha * b.norm() + 0.5 * (1.0 - alpha) * b.squaredNorm());
+      total += pf * (weighted(alpha, b.norm()) + weighted(0.5 * (1.0 - alpha), b.squaredNorm()));
     else
-      total += pf * (alpha * b.lpNorm<1>() + 0.5 * (1.0 - alpha) * summary.rho * b.squaredNorm());
+      total += pf * (weighted(alpha, b.lpNorm<1>()) + weighted(0.5 * (1.0 - alpha) * summary.rho, b.squaredNorm()));
   }
   return total;
 }
