@@ -839,6 +839,44 @@ TEST_CASE("A full sparse column whose spread is far below its mean is flat, as i
   CHECK(glmsparse::summarize_columns(sparse.design, weights, true, true).is_constant[0]);
 }
 
+// tests/fuzz/corpus/multinomial-intercepts-centred-sum (and its smaller
+// sibling, -centred-sum-tiny): intercepts that settle near 35 and are then
+// centred to +-7.7e-4 kept, in their sum, the rounding of the mean they were
+// centred by, 5.6e-17: 1.3 times eps times their size. They are centred
+// twice now, the second time taking out that residue.
+TEST_CASE("Multinomial intercepts sum to 0 to the rounding of their own size", "[regression][multi]") {
+  Eigen::MatrixXd x(2, 17);
+  x << 1, 1, -1.25e+100, 9.9999999999999995e-21, 1, 0.001, -9.9871469783040911e+149, -2.0358266241783297e-101,
+       3.2500000000065575e+20, 0, 1, 1.8796078370813962e+99, -3e+20, 1000, 0, -1.000001e+106, 0.4270465609404237,
+       1, 1, -2e+100, 9.9999999999999995e-21, 0, 0.001, 0, 1.7232689609883192e-100, 0, 0, 1,
+       -1.3426564803022836e+100, -1e+20, 1000, 0, -9.9999945654158544e+105, 0.4270465609404237;
+  const Eigen::MatrixXd y = (Eigen::MatrixXd(2, 2) << 2.0 / 3.0, 1.0 / 3.0, 0.75, 0.25).finished();
+  glmsparse::MultiProblemData data = test_helpers::plain_multi_data(y, 17);
+  data.weights = Eigen::Vector2d(3.0, 4.0);
+  data.lower_limit << 0, -kInf, -kInf, 0, -2.4214187199251968e-08, -214599835.88031122, -kInf, -kInf, 0, -kInf,
+      -2.25, -3.4999999999999998e-150, 0, 0, -kInf, -kInf, 0;
+  data.upper_limit << kInf, 0, kInf, kInf, 0, 0, 0, 0, kInf, 0, 7.5000000000000006e+99, 2e+20, kInf, kInf, 0, 0,
+      kInf;
+  FitOptions options;
+  options.standardize = false;
+  options.alpha = 0.8750000000010929;
+  options.thresh = 1e-10;
+  options.max_passes_per_lambda = 3;
+  options.use_gram = 1;
+  LambdaGrid grid;
+  grid.user_lambda = {4.0, 3e-150};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::MultiPathResult fit =
+      glmsparse::fit_multi_path<glmsparse::Multinomial>(fixture.design, data, options, false, grid, monitor);
+  REQUIRE(fit.intercept.size() == 2 * fit.lambda.size());
+  for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+    const double a0 = fit.intercept[2 * l], a1 = fit.intercept[2 * l + 1];
+    INFO("lambda " << fit.lambda[l] << " intercepts " << a0 << " " << a1);
+    CHECK(std::abs(a0 + a1) <= 4.0 * std::numeric_limits<double>::epsilon() * (std::abs(a0) + std::abs(a1)));
+  }
+}
+
 // tests/fuzz/corpus/cox-profiled-intercept-shift: the IRLS solver profiles an
 // intercept to absorb the columns' centring, and for a Cox loss (blind to
 // constant shifts of eta) that intercept's step is the rounding of a zero

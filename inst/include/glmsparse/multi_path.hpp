@@ -594,7 +594,7 @@ class MultiResponsePath {
   // Appends the current solution on the original scale; returns its deviance ratio.
   double record(MultiPathResult& result, double lambda, const SolveOutcome& outcome) {
     Eigen::VectorXd intercept = intercept_;
-    if (Datafit::shift_invariant && options_.intercept) intercept.array() -= intercept.mean();
+    if (Datafit::shift_invariant && options_.intercept) centre_to_zero_sum(intercept);
     std::vector<Eigen::Index> variables = state_.active_set;
     std::sort(variables.begin(), variables.end());
     std::vector<char> nonzero_anywhere(static_cast<std::size_t>(x_.cols()), 0);
