@@ -777,6 +777,27 @@ TEST_CASE("The binomial null intercept is the logit of a tiny weighted mean", "[
   }
 }
 
+// tests/fuzz/corpus/binomial-null-intercept-tiny-non-event-share: the mirror
+// case, a weight of 1e-150 on the only non-event. The search started from
+// the logit of the mean, which 1 - mean (rounded to 0) capped at
+// logit(1 - 1e-10) = 23, where the score 1 - mu also rounds to 0: the
+// intercept stayed at 23, not 345. It now starts from the log ratio of the
+// two shares, each summed on its own.
+TEST_CASE("The binomial null intercept is the log odds of a tiny non-event share", "[regression][binomial]") {
+  const Eigen::MatrixXd x = (Eigen::MatrixXd(3, 1) << 1.0, 2.0, 3.0).finished();
+  for (double light : {1e-150, 3e-20, 1e-12}) {
+    INFO("weight " << light);
+    glmsparse::ProblemData data = variables(3, Eigen::VectorXd::Ones(1));
+    data.y << 1.0, 0.0, 1.0;
+    data.weights << 0.5, light, 2.0;
+    const double log_odds = std::log((0.5 + 2.0) / light);
+    const glmsparse::PathResult fit = null_model_fit<glmsparse::Binomial>(x, data);
+    REQUIRE(fit.lambda.size() == 1u);
+    CHECK(fit.beta_value.empty());
+    CHECK(fit.intercept[0] == Approx(log_odds).epsilon(1e-12));
+  }
+}
+
 // tests/fuzz/corpus/multinomial-tiny-column-moments: a column of entries
 // near 1e-158 has squares below the smallest normal double, so its weighted
 // second moment kept a digit or two, differently for dense and sparse

@@ -160,14 +160,31 @@ class SeparableDatafit {
         if (weights_[i] > 0.0) scaled_sum += weights_[i] * std::exp(offset[i] - largest);
       return std::log(y_mean) - (largest + std::log(scaled_sum));
     }
-    if (std::is_same<Family, Binomial>::value) y_mean = std::min(y_mean, 1.0 - 1e-10);
+    double start = 0.0;
+    if constexpr (std::is_same<Family, Binomial>::value) {
+      // The log odds from the two shares summed apart: 1 - mean loses a
+      // share of the non-events below eps (a weight of 1e-150 on the only
+      // one), and with it the root. Only a share of 0 is floored.
+      double non_events = weights_.dot((1.0 - y_.array()).matrix());
+      if (!(non_events > 0.0)) non_events = 1e-10;
+      start = std::log(y_mean) - std::log(non_events);
+    } else {
+      start = Family::link(y_mean);
+    }
     // The score sum_i w_i (y_i - mu(o_i + b0)) decreases in b0; its root
-    // from the link of the mean.
-    return decreasing_score_root(Family::link(y_mean), [&](double b0, double& score, double& information) {
+    // from the start above.
+    return decreasing_score_root(start, [&](double b0, double& score, double& information) {
       for (Eigen::Index i = 0; i < n; ++i) {
         if (!(weights_[i] > 0.0)) continue;
-        const double mu = Family::mean(offset[i] + b0);
-        score += weights_[i] * (y_[i] - mu);
+        const double eta = offset[i] + b0;
+        const double mu = Family::mean(eta);
+        if constexpr (std::is_same<Family, Binomial>::value) {
+          // y - mu as y (1 - mu) - (1 - y) mu, 1 - mu = mean(-eta) from its
+          // own exponential, so that a 1 - mu near 1e-150 keeps its digits.
+          score += weights_[i] * (y_[i] * Family::mean(-eta) - (1.0 - y_[i]) * mu);
+        } else {
+          score += weights_[i] * (y_[i] - mu);
+        }
         information += weights_[i] * Family::curvature(mu);
       }
     });
