@@ -1297,3 +1297,132 @@ TEST_CASE("The multinomial loss keeps its digits when one class dominates a row"
     }
   }
 }
+
+// corpus/cox-counting-risk-sum-cancellation: counting data in which subjects
+// of weight 1 enter and leave the risk set of an event whose only subject at
+// risk has weight 1e-150. The running risk sum adds each term under one
+// shift and takes it away under another, so what was left was their
+// rounding, -2e-17, not 1e-150 times the event's relative risk: its log was
+// NaN, and so was the null deviance. Such a sum is now taken afresh.
+TEST_CASE("A cox risk sum left after heavy subjects leave keeps the light one at risk", "[regression][cox]") {
+  glmsparse::SurvivalData survival;
+  // The event at time 10 (subject 0); subjects 1 and 2 start after it.
+  survival.start = (Eigen::VectorXd(3) << 0.0, 12.0, 11.0).finished();
+  survival.stop = (Eigen::VectorXd(3) << 10.0, 30.0, 25.0).finished();
+  survival.status = (Eigen::VectorXd(3) << 1.0, 0.0, 0.0).finished();
+  for (double light : {1e-150, 1e-30}) {
+    INFO("weight " << light);
+    const Eigen::VectorXd weights = (Eigen::VectorXd(3) << light, 1.0, 1.0).finished();
+    const glmsparse::Cox cox(survival, weights);
+    // The event's risk set is subject 0 alone, whose share of the risk is
+    // then 1: the loss is that of the saturated model, 0, whatever eta.
+    for (double eta_0 : {0.0, -3.0}) {
+      const Eigen::VectorXd eta = (Eigen::VectorXd(3) << eta_0, 0.0738628, 4.0).finished();
+      INFO("eta_0 " << eta_0);
+      const double loss = cox.loss(eta);
+      REQUIRE(std::isfinite(loss));
+      CHECK(std::abs(loss) <= 64.0 * kEps * cox.loss_scale(eta));
+    }
+  }
+}
+
+// corpus/poisson-damped-step-stall: a poisson ridge path to lambda 0 whose
+// offsets (-200 to 141) leave the row with y = 3 a mean near 1e-150. The
+// quadratic model asks for a step of about 1e150 in that row's eta; halved
+// to 5e-20 of it, the step gained less than the tolerance and lambda 0 was
+// reported converged, though the standardized second column's score was
+// 1.5 against a weighted response total of 2. A step cut short that gains
+// nothing is now a stall unless the model agrees that nothing is left.
+TEST_CASE("A poisson Newton step cut short is not taken for convergence", "[regression][poisson]") {
+  Eigen::MatrixXd x(3, 2);
+  x << 1.8256201526717817, 1.0000001880788543e-94,
+       0.1656290590997207, 1.000003e-94,
+       1.8256201526717817, 1.0000015e-94;
+  glmsparse::ProblemData data = variables(3, Eigen::VectorXd::Ones(2));
+  data.y = Eigen::Vector3d(3.0, 3.0, 1.0);
+  data.weights = Eigen::Vector3d(0.5, 1e-8, 0.5);
+  data.offset = Eigen::Vector3d(-200.0, 93.072177738207614, 141.50243854120168);
+  FitOptions options;
+  options.alpha = 0.0;
+  options.max_passes_per_lambda = 50;
+  options.use_gram = 1;
+  options.dfmax = 3;
+  options.pmax = 2;
+  LambdaGrid grid;
+  grid.user_lambda = {3e150, 2e8, 0.0};
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 3u);
+  if (fit.status[2] != LambdaStatus::converged) return;  // reported as it is
+  Eigen::Vector2d beta = Eigen::Vector2d::Zero();
+  for (int e = fit.beta_col_start[2]; e < fit.beta_col_start[3]; ++e)
+    beta[fit.beta_row[static_cast<std::size_t>(e)]] = fit.beta_value[static_cast<std::size_t>(e)];
+  const Eigen::Vector3d w = data.weights / data.weights.sum();
+  const Eigen::Vector3d eta = (data.offset + x * beta).array() + fit.intercept[2];
+  const Eigen::Vector3d residual = data.y - Eigen::Vector3d(eta.array().exp());
+  // At lambda 0 every score vanishes; the columns' are taken standardized,
+  // each about its weighted mean in units of its spread (the second
+  // column's 1e-100 from its own entries, not from its mean of 1e-94).
+  const double response_total = w.dot(data.y);
+  CHECK(std::abs(w.dot(residual)) <= 1e-6 * response_total);
+  for (Eigen::Index j = 0; j < 2; ++j) {
+    const Eigen::Vector3d deviation = x.col(j).array() - x(0, j);
+    const Eigen::Vector3d centred = deviation.array() - w.dot(deviation);
+    const Eigen::Vector3d standardized = centred / std::sqrt(w.dot(centred.cwiseAbs2()));
+    INFO("column " << j);
+    CHECK(std::abs(w.dot(residual.cwiseProduct(standardized))) <= 1e-4 * response_total);
+  }
+}
+
+// corpus/cox-diverging-nan-model-stall: counting cox data whose events weigh
+// 1e-8 and 1e-158 of the total, so that unpenalized (lambda 0) coefficients
+// only tend to infinity. After lambda 3e-150 spent its pass budget (1e21
+// on a column near 1e-20), the quadratic model at lambda 0 was NaN; its step
+// gained nothing, and the NaN promise, compared as "greater than the
+// tolerance", passed for none: dense storage reported a converged loss of
+// 1.2e-12 where sparse reached 9e-14. A model that is not finite is now a
+// stall.
+TEST_CASE("A cox step whose model is NaN is not taken for convergence", "[regression][cox]") {
+  Eigen::MatrixXd x(9, 8);
+  x << 0, 0, -5e+19, -2.6538235503730745e-20, 1000001.399635024, 1.3993202370359575e+20, 1.6125757529224494, -2.5e+19,
+       0, 0, 0, -1.6840022793921365e-20, 1000002, 1.25e+20, 0.25, 2.0507866435771413e+20,
+       5.0000000000000001e+150, 0, 2.75e+20, -2.3364622464638865e-20, 1000000.75, 1e+20, 0.25, -5e+19,
+       0, 1294.8267974011608, 2.481370562889806e+20, 0, 999997.69339247723, 5.4281488209525539e+19, 0.25, -2.2554196864101273e+20,
+       0, 0, -3e+20, -1.0092193039771375e-20, 1000001.25, -1.75e+20, 0.25, 2.5e+19,
+       0, 0, 0, -7.2395169075402059e-21, 1000000.1409959397, 1.9316133025824778e+20, 0.25, 3.5e+20,
+       0, 0, 0, 1.011041314080554e-20, 1000003.25, 1.0624771754654736e+20, 0.25, -3.75e+20,
+       0, 0, 0, 2.7308063622669817e-21, 999999.5, 4.3209986208264258e+19, 0.25, -1e+20,
+       0, 0, 0, -2.5114700153173775e-20, 1000000, -5.6122040793819398e+19, 0.25, 1.25e+20;
+  glmsparse::ProblemData data = variables(9, Eigen::VectorXd::Ones(8));
+  data.weights = (Eigen::VectorXd(9) << 2, 1, 1e8, 1e-150, 1e-8, 1e8, 3, 3, 1e-150).finished();
+  glmsparse::SurvivalData survival;
+  survival.start = (Eigen::VectorXd(9) << 1, -3, 2, -4, 4, 3, 3, -3, -4).finished();
+  survival.stop = (Eigen::VectorXd(9) << 2, 1, 5, 4, 7, 6, 8, 4, 2).finished();
+  survival.status = (Eigen::VectorXd(9) << 1, 0, 0, 1, 1, 0, 0, 0, 1).finished();
+  FitOptions options;
+  options.alpha = 0.51838234076483525;
+  options.intercept = false;
+  options.support_solves = false;
+  options.dfmax = 9;
+  options.pmax = 8;
+  LambdaGrid grid;
+  grid.user_lambda = {1.0401676875292076, 0.0037285920441037664, 2.25e-08, 3.0000000000000002e-150, 0.0};
+  const glmsparse::Cox cox(survival, data.weights);
+  const double null_loss = cox.loss(Eigen::VectorXd::Zero(9));
+  REQUIRE(null_loss > 0.0);
+  // The loss each storage reaches at lambda 0, if it reports convergence.
+  std::vector<double> converged_loss;
+  for (bool sparse : {false, true}) {
+    const glmsparse::PathResult fit = cox_path(x, sparse, data, survival, options, grid);
+    REQUIRE(fit.lambda.size() == 5u);
+    if (fit.status[4] != LambdaStatus::converged) continue;
+    Eigen::VectorXd beta = Eigen::VectorXd::Zero(8);
+    for (int e = fit.beta_col_start[4]; e < fit.beta_col_start[5]; ++e)
+      beta[fit.beta_row[static_cast<std::size_t>(e)]] = fit.beta_value[static_cast<std::size_t>(e)];
+    converged_loss.push_back(cox.loss(x * beta));
+  }
+  if (converged_loss.size() == 2u)
+    CHECK(std::abs(converged_loss[0] - converged_loss[1]) <= 1e-5 * null_loss);
+}

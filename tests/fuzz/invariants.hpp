@@ -528,9 +528,20 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
     // at objectives apart by that much.
     const double null_loss = std::isfinite(dense.null_deviance) ? dense.null_deviance / (2.0 * summary.weight_total) : 0.0;
     const double size = std::max({ea.size, eb.size, null_loss});
+    // A column whose mean dwarfs its spread is known to the core only to
+    // its relative_scale_error, and the two storages round it differently:
+    // they solve problems whose penalty on that column differs by that
+    // fraction, and the optima's objectives by that fraction of the penalty
+    // (to first order the loss does not change: the intercept absorbs a
+    // centring error).
+    double scale_error = 0.0;
+    for (Eigen::Index j = 0; j < problem.p; ++j)
+      if ((a.beta.row(j).array() != 0.0).any() || (b.beta.row(j).array() != 0.0).any())
+        scale_error = std::max(scale_error, summary.relative_scale_error[j]);
     const double tol = 10.0 * kOptimality * problem.options.thresh * size +
                        kRounding * kEps * static_cast<double>(problem.n) *
-                           (ea.at.magnitude + eb.at.magnitude + a.lambda * (ea.penalty + eb.penalty));
+                           (ea.at.magnitude + eb.at.magnitude + a.lambda * (ea.penalty + eb.penalty)) +
+                       scale_error * a.lambda * (ea.penalty + eb.penalty);
     std::ostringstream detail;
     detail.precision(17);
     detail << "dense objective " << ea.objective << " sparse objective " << eb.objective << " tolerance " << tol << "\n";

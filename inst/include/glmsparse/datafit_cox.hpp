@@ -216,27 +216,67 @@ class Cox {
       // and (counting data) leave it by start. Compensated summation keeps
       // s_t accurate when most of what was added has left again.
       CompensatedSum sum;
+      // What has been added and taken away, in magnitude: the running sum
+      // errs by about eps times it (a term rescaled when the shift moves is
+      // not taken away exactly as it was added).
+      double gross = 0.0;
       double shift = -std::numeric_limits<double>::infinity();
       std::size_t stop_next = stratum.end, start_next = stratum.end;
       for (std::size_t t = stratum.end_time; t-- > stratum.first_time;) {
         while (stop_next > times_[t].stop_position) {
           const Eigen::Index i = by_stop_[--stop_next];
           if (weights_[i] > 0.0 && eta[i] > shift) {
-            if (std::isfinite(shift)) sum.scale(std::exp(shift - eta[i]));
+            if (std::isfinite(shift)) {
+              const double factor = std::exp(shift - eta[i]);
+              sum.scale(factor);
+              gross *= factor;
+            }
             shift = eta[i];
           }
-          if (weights_[i] > 0.0) sum.add(weights_[i] * std::exp(eta[i] - shift));
+          if (weights_[i] > 0.0) {
+            const double term = weights_[i] * std::exp(eta[i] - shift);
+            sum.add(term);
+            gross += term;
+          }
         }
         if (counting_) {
           while (start_next > times_[t].start_position) {
             const Eigen::Index i = by_start_[--start_next];
-            if (weights_[i] > 0.0) sum.add(-weights_[i] * std::exp(eta[i] - shift));
+            if (weights_[i] > 0.0) {
+              const double term = weights_[i] * std::exp(eta[i] - shift);
+              sum.add(-term);
+              gross += term;
+            }
+          }
+          // Subjects of weight 1 that have left, and one of weight 1e-300
+          // still at risk, left a risk sum of -2e-17 (its log NaN): where
+          // what is left is not far above the error, it is summed afresh.
+          if (!(sum.value() > cancellation_limit * gross)) {
+            sum = CompensatedSum();
+            sum.add(risk_set_sum(stratum, t, eta, shift));
+            gross = sum.value();
           }
         }
         risk_sum_[t] = sum.value();
         risk_shift_[t] = shift;
       }
     }
+  }
+
+  // A running risk sum below this fraction of the gross sum it came from has
+  // lost more than its last five digits.
+  static constexpr double cancellation_limit = 1e5 * std::numeric_limits<double>::epsilon();
+
+  // sum_j w_j e^(eta_j - shift) over the risk set of event time t (counting
+  // data: the subjects with stop >= t whose start is before t), directly.
+  double risk_set_sum(const Stratum& stratum, std::size_t t, const Eigen::VectorXd& eta, double shift) const {
+    const double time = times_[t].time;
+    double total = 0.0;
+    for (std::size_t k = times_[t].stop_position; k < stratum.end; ++k) {
+      const Eigen::Index i = by_stop_[k];
+      if (weights_[i] > 0.0 && start_[i] < time) total += weights_[i] * std::exp(eta[i] - shift);
+    }
+    return total;
   }
 
   // For each subject k of the stratum, sign * sum over the event times

@@ -298,9 +298,16 @@ class GlmPath {
       // kept and reported as not converged. The model's promise is measured
       // by its residual, which can lose every digit of it (a cox row whose
       // curvature is 1e-74 against a score of 1e-8 puts that residual at
-      // 1e57), so the best single coordinate's gain is asked as well.
-      if (no_descent && (model_decrease > tolerance_here ||
-                         largest_coordinate_gain(lambda, working_set) > stalled_gain_factor * tolerance_here)) {
+      // 1e57), so the best single coordinate's gain is asked as well. A step
+      // cut short that gains no more than the tolerance proves no more: a
+      // poisson row with y = 3 and a mean near 1e-148 asks for a step of
+      // about 1e148 in its eta, halved to 5e-20 of it, and the point was
+      // taken for a minimum with a (standardized) score of 3. A model that
+      // is not even finite (a cox model after coefficients of 1e21) promises
+      // nothing either way: written so that NaN counts as a promise.
+      const bool stalled = no_descent || (fraction < 1.0 && decrease <= tolerance_here);
+      if (stalled && (!(model_decrease <= tolerance_here) ||
+                      !(largest_coordinate_gain(lambda, working_set) <= stalled_gain_factor * tolerance_here))) {
         total.status = LambdaStatus::max_passes_reached;
         return total;
       }
