@@ -406,10 +406,22 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
     numbers << "objective " << e.objective << " size " << e.size << " trace " << trace << " optimality tolerance "
             << optimality << "\n";
 
+    // Without events (a weighted count total of 0; for binomial, or without
+    // non-events) the intercept has no finite optimum: the core floors the
+    // fitted share at 1e-10 (datafit_glm.hpp), and the score is that share.
+    double floored_score = 0.0;
+    if (problem.family == Family::poisson || problem.family == Family::binomial) {
+      const Eigen::VectorXd y = problem.y.col(0);
+      const bool no_events = !(summary.w.dot(y) > 0.0);
+      const bool no_non_events = problem.family == Family::binomial &&
+                                 !(summary.w.dot((1.0 - y.array()).matrix()) > 0.0);
+      if (no_events || no_non_events) floored_score = 1e-10;
+    }
     if (problem.options.intercept) {
       for (Eigen::Index k = 0; k < classes; ++k) {
         const double score = gradient_eta.col(k).sum();
-        const double tol = optimality + kRounding * drift * gradient_error.col(k).sum();
+        const double tol = std::max(optimality, (1.0 + 1e-6) * floored_score) +
+                           kRounding * drift * gradient_error.col(k).sum();
         std::ostringstream detail;
         detail.precision(17);
         detail << "intercept " << k << " score " << score << " tolerance " << tol << "\n";
