@@ -518,8 +518,32 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
   auto first_unsolved = [](const Path& path) {
     return !path.solutions.empty() && path.solutions.front().status != glmsparse::LambdaStatus::converged;
   };
+  // So is a lambda_max within the rounding of the gradients it is read
+  // from: where they cancel to below their own terms' rounding (cox offsets
+  // of +-3750 leave each risk set one subject's), it is rounding too. The
+  // terms of dL/deta_i are |dL/deta_i| + 2 w_i |y_i| at most (y_i the
+  // event status for cox).
+  auto rounding_lambda_max = [&](const Path& path) {
+    if (path.solutions.empty()) return false;
+    const Solution& first = path.solutions.front();
+    const Evaluation e = evaluate(problem, summary, first);
+    const Eigen::MatrixXd response =
+        problem.family == Family::cox ? Eigen::MatrixXd(problem.survival.status) : problem.y;
+    const Eigen::MatrixXd terms =
+        e.at.gradient.cwiseAbs() + 2.0 * summary.w.asDiagonal() * response.cwiseAbs();
+    const Eigen::MatrixXd rounding = summary.standardized.cwiseAbs().transpose() * terms;  // p x K
+    double bound = 0.0;
+    for (Eigen::Index j = 0; j < problem.p; ++j) {
+      const double pf = problem.penalty_factor[j];
+      if (pf > 0.0 && !problem.excluded[j])
+        bound = std::max(bound, kRounding * kEps * rounding.row(j).sum() /
+                                    (std::max(problem.options.alpha, 1e-3) * pf));
+    }
+    return first.lambda <= bound;
+  };
   const bool lambda_max_undetermined =
-      separated(dense) || separated(sparse) || first_unsolved(dense) || first_unsolved(sparse);
+      separated(dense) || separated(sparse) || first_unsolved(dense) || first_unsolved(sparse) ||
+      rounding_lambda_max(dense) || rounding_lambda_max(sparse);
   for (std::size_t l = 0; l < common; ++l) {
     const Solution& a = dense.solutions[l];
     const Solution& b = sparse.solutions[l];
