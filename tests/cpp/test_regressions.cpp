@@ -1426,3 +1426,27 @@ TEST_CASE("A cox step whose model is NaN is not taken for convergence", "[regres
   if (converged_loss.size() == 2u)
     CHECK(std::abs(converged_loss[0] - converged_loss[1]) <= 1e-5 * null_loss);
 }
+
+// corpus/mgaussian-subnormal-curvature-group-threshold: a grouped mgaussian
+// fit without standardization on a column near 1e-158, whose curvature
+// sum_i w_i x_ij^2 is 1.2e-316, below 1 / DBL_MAX. The group update took
+// z times (1 - l1 / ||z||) / c, and 1 / c overflowed: the coefficient became
+// -inf and every coefficient NaN. z is now scaled first and divided by c.
+TEST_CASE("The group update divides by a subnormal curvature without overflow", "[regression][multi]") {
+  const glmsparse::GroupElasticNet penalty(0.5, Eigen::VectorXd::Ones(1), Eigen::VectorXd::Constant(1, -kInf),
+                                           Eigen::VectorXd::Constant(1, kInf));
+  const double curvature = 1.17e-316;
+  for (double lambda : {0.0, 1e-170}) {
+    INFO("lambda " << lambda);
+    const Eigen::VectorXd z = (Eigen::VectorXd(2) << -4.27e-159, 1e-160).finished();
+    Eigen::VectorXd b;
+    penalty.threshold(z, curvature, lambda, 0, b);
+    REQUIRE(b.allFinite());
+    // The minimiser of (v/2) ||b||^2 - <z, b> + lambda (alpha ||b|| +
+    // (1 - alpha)/2 ||b||^2): z shrunk by l1 / ||z||, over v plus the ridge.
+    const double l1 = 0.5 * lambda;
+    const Eigen::VectorXd expected = (z * (1.0 - l1 / z.norm())) / (curvature + 0.5 * lambda);
+    CHECK(std::abs(b[0] - expected[0]) <= 1e-12 * std::abs(expected[0]));
+    CHECK(std::abs(b[1] - expected[1]) <= 1e-12 * std::abs(expected[1]));
+  }
+}

@@ -39,10 +39,13 @@ class GroupElasticNet {
     const double c = v + lambda * (1.0 - alpha_) * penalty_factor_[j];
     if (!has_limits(j)) {
       const double norm = z.stableNorm();
+      // z is scaled first and divided by c last: 1 / c overflows where c is
+      // below 1 / DBL_MAX (a curvature of 1e-316 from a column near 1e-158
+      // without standardization), though z / c does not.
       if (norm <= l1)
         b.setZero(z.size());
       else
-        b = z * ((1.0 - l1 / norm) / c);
+        b = (z * (1.0 - l1 / norm)) / c;
       return;
     }
     threshold(z, Eigen::VectorXd::Constant(z.size(), v), lambda, j, b);
