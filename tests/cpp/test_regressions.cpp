@@ -1450,3 +1450,68 @@ TEST_CASE("The group update divides by a subnormal curvature without overflow", 
     CHECK(std::abs(b[1] - expected[1]) <= 1e-12 * std::abs(expected[1]));
   }
 }
+
+// corpus/poisson-underflowing-means-flat-descent (found by make fuzz-short):
+// the null model puts the weighted count total on a row of weight 2.5e-9
+// whose offset (-750) is the largest, and the rows that hold the counts
+// (offsets near -2200) get means of e^-1400, 0 in double. The unpenalized
+// last column tells those rows apart, but its model curvature, taken over
+// means of 0, was 0: coordinate descent left it alone, nothing moved, and
+// the unpenalized fit was reported converged with a score of 4e11. A
+// coordinate along which the model falls without curvature now makes the
+// step a stall.
+TEST_CASE("A poisson model without curvature along an unpenalized column is not taken for convergence",
+          "[regression][poisson]") {
+  Eigen::MatrixXd x(5, 11);
+  x << 0, 3.4173048618340847, -1.7266141085317591e+150, 0, 102813.36974209422, -1000.003,
+       0.0010281336974209423, 0, 1, 1, -82743373.822301567,
+       3.7800646521704991e-08, 0, -1.7266141085317591e+150, 1, 97500, -999.99951881983918,
+       0.00097500000000000006, 0, 1, 1, 0,
+       0, 0, 9.9999999999999998e+149, 0, 101469.58269401299, -999.9999259420083,
+       0.00101469582694013, 0, 0, 1, 33504845.569267694,
+       0, 0, -1.7266141085317591e+150, 1, 100387.83414377616, -999.99874999999997,
+       0.0010038783414377617, 0, 1, 0, 0,
+       0, 0, -1.7266141085317591e+150, 0, 100262.7563670036, -1000.0002854752944,
+       0.0010026275636700361, 0, 0, 0, 0;
+  Eigen::VectorXd penalty_factor = Eigen::VectorXd::Constant(11, 1.3749828127148411);
+  penalty_factor[0] = penalty_factor[8] = 0.68749140635742056;
+  penalty_factor[1] = 0.00013749828127148411;
+  penalty_factor[10] = 0.0;
+  glmsparse::ProblemData data = variables(5, penalty_factor);
+  data.y = (Eigen::VectorXd(5) << 6e7, 4e7, 3e7, 0, 4e7).finished();
+  data.weights = (Eigen::VectorXd(5) << 0, 1e8, 0.5, 1e8, 0).finished();
+  data.offset = (Eigen::VectorXd(5) << 4000, -2215.5135934407858, -750, -2127.5939346595578, 1323.255930490129)
+                    .finished();
+  FitOptions options;
+  options.max_passes_per_lambda = 50;
+  options.use_gram = 0;
+  options.dfmax = 12;
+  options.pmax = 11;
+  LambdaGrid grid;
+  grid.nlambda = 6;
+  grid.lambda_min_ratio = 0.01;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(!fit.lambda.empty());
+  const Eigen::VectorXd w = data.weights / data.weights.sum();
+  // The last column about its weighted mean, in units of its spread.
+  const Eigen::VectorXd centred = x.col(10).array() - w.dot(x.col(10));
+  const Eigen::VectorXd standardized = centred / std::sqrt(w.dot(centred.cwiseAbs2()));
+  for (std::size_t l = 0; l < fit.lambda.size(); ++l) {
+    if (fit.status[l] != LambdaStatus::converged) continue;
+    INFO("lambda " << fit.lambda[l]);
+    Eigen::VectorXd beta = Eigen::VectorXd::Zero(11);
+    for (int e = fit.beta_col_start[l]; e < fit.beta_col_start[l + 1]; ++e)
+      beta[fit.beta_row[static_cast<std::size_t>(e)]] = fit.beta_value[static_cast<std::size_t>(e)];
+    Eigen::VectorXd mu(5);
+    for (Eigen::Index i = 0; i < 5; ++i)
+      mu[i] = w[i] > 0.0 ? std::exp(data.offset[i] + fit.intercept[l] + x.row(i).dot(beta)) : 0.0;
+    const Eigen::VectorXd residual = data.y - mu;
+    // The unpenalized column's score vanishes at a minimum; against the
+    // size of its terms.
+    const double terms = w.cwiseProduct(residual.cwiseAbs()).dot(standardized.cwiseAbs());
+    CHECK(std::abs(w.cwiseProduct(residual).dot(standardized)) <= 1e-6 * terms);
+  }
+}

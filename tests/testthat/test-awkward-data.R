@@ -401,7 +401,21 @@ test_that("a poisson fit whose null model already overflows says so at every lam
   expect_identical(as.character(fit$status), c("overflow", "overflow"))
   expect_identical(fit$dev.ratio, c(0, 0))
   expect_finite_fit(fit)
-  # With an intercept the null model absorbs the offset and is finite.
-  fit_intercept <- glmsparse(x, y, family = "poisson", offset = offset, lambda = c(0.1, 0))
-  expect_true(all(fit_intercept$status == "converged"))
+  # With an intercept the null model absorbs the offset and is finite. The
+  # other rows' means are then e^-3996, 0 in double, and the quadratic model
+  # has no curvature where it must move: the fit says it did not converge
+  # rather than report the null model, whose score on the third column is
+  # 50 times its KKT bound, as a minimum (as it once did).
+  expect_warning(
+    fit_intercept <- glmsparse(x, y, family = "poisson", offset = offset, lambda = c(0.1, 0)),
+    "did not converge", fixed = TRUE)
+  expect_false(any(fit_intercept$status == "overflow"))
+  expect_finite_fit(fit_intercept)
+  centred <- scale(x, center = TRUE, scale = FALSE)
+  scales <- sqrt(colMeans(centred^2))
+  for (l in which(fit_intercept$status == "converged")) {
+    mu <- exp(drop(offset + fit_intercept$a0[l] + x %*% fit_intercept$beta[, l]))
+    score <- colMeans((y - mu) * centred)
+    expect_true(all(abs(score) <= fit_intercept$lambda[l] * scales * (1 + 1e-4) + 1e-6))
+  }
 })

@@ -41,6 +41,9 @@ struct CoordinateState {
 struct SolveOutcome {
   int n_passes = 0;
   LambdaStatus status = LambdaStatus::converged;
+  // The final pass met a coordinate along which the model falls without
+  // curvature: it has no minimiser there, and the coordinate did not move.
+  bool flat_descent = false;
 };
 
 // Objective decreases of the last two passes of a coordinate solver, to
@@ -238,7 +241,10 @@ class CoordinateDescent {
       if (change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state))) {
         // A last solve on the support removes what slow convergence left;
         // if it gains more than the tolerance, the passes resume from there.
-        if (!polish()) return outcome;
+        if (!polish()) {
+          outcome.flat_descent = flat_descent_in_pass_;
+          return outcome;
+        }
         count_pass();
         // Polishing solves that keep gaining (slow, ill-conditioned
         // convergence) are bounded by the same pass budget as the passes.
@@ -457,6 +463,7 @@ class CoordinateDescent {
     double max_change = 0.0;
     double decrease = 0.0;
     support_changes_ = 0;
+    flat_descent_in_pass_ = false;
     // Right after a solve on the support its members are at their
     // minimiser: the pass visits only the others. The members are left
     // alone for the whole pass even once another coordinate moves; the next
@@ -472,7 +479,13 @@ class CoordinateDescent {
       const double g = updates_.gradient(j);
       const double new_value = penalty_.threshold(g + v * old_value, v, lambda, j);
       state.gradient[j] = g;
-      if (new_value == old_value) continue;
+      if (new_value == old_value) {
+        // No curvature (IRLS weights that underflow on the rows that tell
+        // this column apart), yet the model falls along it.
+        if (!(v > 0.0) && penalty_.coordinate_gain_bound(g, v, old_value, lambda, j) > 0.0)
+          flat_descent_in_pass_ = true;
+        continue;
+      }
       skip_support_members_ = false;
       if ((old_value == 0.0) != (new_value == 0.0)) ++support_changes_;
       const double delta = new_value - old_value;
@@ -500,6 +513,7 @@ class CoordinateDescent {
   Monitor& monitor_;
   SupportFactor* support_factor_;
   int support_changes_ = 0;
+  bool flat_descent_in_pass_ = false;
   std::vector<char> at_support_minimiser_;  // members left by the last completed support solve
   bool skip_support_members_ = false;       // true while nothing has moved since that solve
   int minimum_passes_ = 0;

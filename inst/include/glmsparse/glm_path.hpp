@@ -302,10 +302,14 @@ class GlmPath {
       // cut short that gains no more than the tolerance proves no more: a
       // poisson row with y = 3 and a mean near 1e-148 asks for a step of
       // about 1e148 in its eta, halved to 5e-20 of it, and the point was
-      // taken for a minimum with a (standardized) score of 3. A model that
-      // is not even finite (a cox model after coefficients of 1e21) promises
-      // nothing either way: written so that NaN counts as a promise.
-      const bool stalled = no_descent || (fraction < 1.0 && decrease <= tolerance_here);
+      // taken for a minimum with a (standardized) score of 3. So does a step
+      // whose model had no curvature along a coordinate it falls along
+      // (poisson means that underflow on the rows a column tells apart). A
+      // model that is not even finite (a cox model after coefficients of
+      // 1e21) promises nothing either way: written so that NaN counts as a
+      // promise.
+      const bool stalled =
+          no_descent || ((fraction < 1.0 || inner.flat_descent) && decrease <= tolerance_here);
       if (stalled && (!(model_decrease <= tolerance_here) ||
                       !(largest_coordinate_gain(lambda, working_set) <= stalled_gain_factor * tolerance_here))) {
         total.status = LambdaStatus::max_passes_reached;

@@ -85,7 +85,8 @@ class ElasticNet {
   // far larger than its step does not move at all (b + step == b), and a
   // model whose steps lose the objective's digits gains nothing; the steps
   // then stall on a point that is no minimiser, and this tells it apart
-  // from convergence. A coordinate at a bound gains 0.
+  // from convergence. A coordinate at a bound gains 0; one along which the
+  // model falls without curvature gains without end (HUGE_VAL).
   double coordinate_gain_bound(double g, double curvature, double b, double lambda, Eigen::Index j) const {
     if (b != 0.0 && !strictly_within_limits(b, j)) return 0.0;
     const double l1 = lambda * alpha_ * penalty_factor_[j];
@@ -95,7 +96,10 @@ class ElasticNet {
     if (b > 0.0) r = g - l1 - l2 * b;
     else if (b < 0.0) r = g + l1 - l2 * b;
     else r = std::copysign(std::max(std::abs(g) - l1, 0.0), g);
-    if (!(c > 0.0) || r == 0.0 || !std::isfinite(r)) return 0.0;
+    if (r == 0.0 || !std::isfinite(r)) return 0.0;
+    if (b == 0.0 && (r > 0.0 ? upper(j) : lower(j)) == 0.0) return 0.0;  // held at 0 by its limit
+    // Without curvature the model falls along b_j without end.
+    if (!(c > 0.0)) return HUGE_VAL;
     double fraction = 1.0;  // of the full step r / c
     if (b != 0.0 && r * b < 0.0) fraction = std::min(1.0, std::abs(b) * c / std::abs(r));
     return r * r / (2.0 * c) * fraction * (2.0 - fraction);
