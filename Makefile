@@ -28,7 +28,7 @@ test: install
 CRAN_CHECK_ENV = _R_CHECK_FORCE_SUGGESTS_=true _R_CHECK_CRAN_INCOMING_REMOTE_=false \
 	_R_CHECK_SYSTEM_CLOCK_=false R_RD4PDF=times,hyper
 
-check: cpp-test test interrupts
+check: cpp-test fuzz-short test interrupts
 	rm -f $(TARBALL)
 	$(R) CMD build .
 	$(CRAN_CHECK_ENV) $(R) CMD check --as-cran $(TARBALL) | tee check.log

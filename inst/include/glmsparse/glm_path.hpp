@@ -315,9 +315,13 @@ class GlmPath {
         total.status = LambdaStatus::max_passes_reached;
         return total;
       }
+      // A step that gains within the tolerance while its model still
+      // promised more overshot (a cox full step that lands where it started,
+      // its halving gaining the 1.6e-11 promised): step again.
+      const bool model_settled = model_decrease <= tolerance_here;
       if (Datafit::exact_curvature) {
-        if (decrease <= tolerance_here) return total;
-      } else if (decrease <= tolerance_here && step > 0) {
+        if (decrease <= tolerance_here && model_settled) return total;
+      } else if (decrease <= tolerance_here && model_settled && step > 0) {
         // With the diagonal of the Hessian the steps converge only linearly,
         // at a rate estimated from the last two decreases; what remains to be
         // gained is about decrease * rate / (1 - rate).
