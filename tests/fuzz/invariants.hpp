@@ -162,6 +162,9 @@ struct Summary {
   std::vector<char> flat;          // no spread under the weights: coefficient 0
   std::vector<char> nearly_flat;   // spread lost in the core's rounding: 0 allowed
   Eigen::MatrixXd standardized;    // (x - center) / scale
+  // (|x_ij| + |center_j|) / scale_j: the size of the terms of the core's
+  // inner products, which fold the centring into the arithmetic.
+  Eigen::MatrixXd term_size;
   double rho = 1.0, relative_rho_error = 0.0;
   double saturated = 0.0;
 };
@@ -197,6 +200,9 @@ inline Summary summarize(const Problem& problem) {
     s.scale[j] = problem.options.standardize && !s.flat[j] ? unit * std::sqrt(scaled_variance) : 1.0;
   }
   s.standardized = (problem.x.rowwise() - s.center.transpose()) * s.scale.cwiseInverse().asDiagonal();
+  s.term_size.resize(n, p);
+  for (Eigen::Index j = 0; j < p; ++j)
+    s.term_size.col(j) = (problem.x.col(j).cwiseAbs().array() + std::abs(s.center[j])) / s.scale[j];
   if (problem.family == Family::gaussian) {
     const Eigen::VectorXd response = problem.y.col(0) - problem.offset.col(0);
     const double raw_second = s.w.dot(response.cwiseAbs2());
@@ -357,10 +363,7 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
   const Eigen::Index n = problem.n, p = problem.p, classes = problem.n_responses;
   const Eigen::MatrixXd& xt = summary.standardized;
   const double max_pf = problem.penalty_factor.maxCoeff();
-  // (|x_ij| + |center_j|) / s_j: the size of the terms of the core's inner products.
-  Eigen::MatrixXd term_size(n, p);
-  for (Eigen::Index j = 0; j < p; ++j)
-    term_size.col(j) = (problem.x.col(j).cwiseAbs().array() + std::abs(summary.center[j])) / summary.scale[j];
+  const Eigen::MatrixXd& term_size = summary.term_size;
 
   for (std::size_t l = 0; l < path.solutions.size(); ++l) {
     const Solution& s = path.solutions[l];
@@ -403,6 +406,7 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
     // cannot see further progress, nor can this check.
     const double known_size = std::max(e.size, kRounding * kEps * e.at.magnitude);
     const double optimality = kOptimality * std::sqrt(2.0 * trace * thresh * known_size);
+    const double gain_tolerance = 10.0 * kOptimality * thresh * known_size;
     // Passes accumulate rounding in the solver's running residuals.
     const double drift = std::sqrt(1.0 + s.n_passes) * static_cast<double>(n);
     std::ostringstream numbers;
@@ -445,8 +449,20 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
       if (summary.nearly_flat[j] && b.isZero(0.0)) continue;
       const Eigen::RowVectorXd beta = b * summary.scale[j];
       const double lower = problem.lower_limit[j], upper = problem.upper_limit[j];
-      auto can_increase = [&](double value) { return upper == kInf || value < upper - 1e-9 * std::abs(upper); };
-      auto can_decrease = [&](double value) { return lower == -kInf || value > lower + 1e-9 * std::abs(lower); };
+      // A coefficient can move towards a limit only if moving all the way
+      // there could gain more than the objective's tolerance: at most its
+      // rate of descent times the room left (the objective is convex). A
+      // limit of -3e-150 on a column whose spread is 1e-100, under a
+      // response near 1e150, is below what the core's scale can hold (it
+      // rounds to 0) and worth 1e-101 of an objective near 1e300.
+      auto can_increase = [&](double value, double rate) {
+        return upper == kInf ||
+               (value < upper - 1e-9 * std::abs(upper) && (upper - value) * summary.scale[j] * rate > gain_tolerance);
+      };
+      auto can_decrease = [&](double value, double rate) {
+        return lower == -kInf ||
+               (value > lower + 1e-9 * std::abs(lower) && (value - lower) * summary.scale[j] * rate > gain_tolerance);
+      };
       const double l1 = lambda * alpha * pf;
       const double scale_error = summary.relative_scale_error[j] + summary.relative_rho_error;
       double violation = 0.0, tol = optimality;
@@ -456,14 +472,16 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
           Eigen::VectorXd v(classes);
           for (Eigen::Index k = 0; k < classes; ++k) {
             const double term = gradient(j, k) + lambda * pf * (alpha / norm + (1.0 - alpha)) * beta[k];
-            v[k] = coordinate_violation(term, term, can_increase(b[k]), can_decrease(b[k]));
+            v[k] = coordinate_violation(term, term, can_increase(b[k], std::abs(term)), can_decrease(b[k], std::abs(term)));
           }
           violation = v.norm();
         } else {
           Eigen::VectorXd feasible(classes);
           for (Eigen::Index k = 0; k < classes; ++k) {
             const double descent = -gradient(j, k);
-            feasible[k] = (descent > 0.0 && can_increase(0.0)) || (descent < 0.0 && can_decrease(0.0)) ? descent : 0.0;
+            feasible[k] = (descent > 0.0 && can_increase(0.0, descent)) || (descent < 0.0 && can_decrease(0.0, -descent))
+                              ? descent
+                              : 0.0;
           }
           violation = std::max(feasible.norm() - l1, 0.0);
         }
@@ -473,11 +491,14 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
         for (Eigen::Index k = 0; k < classes; ++k) {
           const double smooth = gradient(j, k) + lambda * pf * (1.0 - alpha) * summary.rho * beta[k];
           if (beta[k] > 0.0)
-            v[k] = coordinate_violation(smooth + l1, smooth + l1, can_increase(b[k]), can_decrease(b[k]));
+            v[k] = coordinate_violation(smooth + l1, smooth + l1, can_increase(b[k], std::abs(smooth + l1)),
+                                        can_decrease(b[k], std::abs(smooth + l1)));
           else if (beta[k] < 0.0)
-            v[k] = coordinate_violation(smooth - l1, smooth - l1, can_increase(b[k]), can_decrease(b[k]));
+            v[k] = coordinate_violation(smooth - l1, smooth - l1, can_increase(b[k], std::abs(smooth - l1)),
+                                        can_decrease(b[k], std::abs(smooth - l1)));
           else
-            v[k] = coordinate_violation(smooth + l1, smooth - l1, can_increase(0.0), can_decrease(0.0));
+            v[k] = coordinate_violation(smooth + l1, smooth - l1, can_increase(0.0, std::abs(smooth + l1)),
+                                        can_decrease(0.0, std::abs(smooth - l1)));
         }
         violation = v.maxCoeff();
         tol += kRounding * drift * rounding.row(j).maxCoeff() +
@@ -526,7 +547,10 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
   // from: where they cancel to below their own terms' rounding (cox offsets
   // of +-3750 leave each risk set one subject's), it is rounding too. The
   // terms of dL/deta_i are |dL/deta_i| + 2 w_i |y_i| at most (y_i the
-  // event status for cox).
+  // event status for cox), and the core's gradients fold the centring in,
+  // so each is rounded to the size of its uncentred terms: a column whose
+  // mean is 3e5 times its spread, nearly collinear with an unpenalized one,
+  // has a gradient at the unpenalized fit that is all rounding.
   auto rounding_lambda_max = [&](const Path& path) {
     if (path.solutions.empty()) return false;
     const Solution& first = path.solutions.front();
@@ -535,7 +559,7 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
         problem.family == Family::cox ? Eigen::MatrixXd(problem.survival.status) : problem.y;
     const Eigen::MatrixXd terms =
         e.at.gradient.cwiseAbs() + 2.0 * summary.w.asDiagonal() * response.cwiseAbs();
-    const Eigen::MatrixXd rounding = summary.standardized.cwiseAbs().transpose() * terms;  // p x K
+    const Eigen::MatrixXd rounding = summary.term_size.transpose() * terms;  // p x K
     double bound = 0.0;
     for (Eigen::Index j = 0; j < problem.p; ++j) {
       const double pf = problem.penalty_factor[j];
