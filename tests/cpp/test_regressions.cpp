@@ -1515,3 +1515,36 @@ TEST_CASE("A poisson model without curvature along an unpenalized column is not 
     CHECK(std::abs(w.cwiseProduct(residual).dot(standardized)) <= 1e-6 * terms);
   }
 }
+
+// corpus/multinomial-null-intercept-wide-bracket (found by make fuzz-short):
+// two classes, rows of weight 1e150 whose offsets differ between the classes
+// by thousands. At the start (the log of each class's weighted share) the
+// information is 4e-76 against a score of -1e150, and the Newton step went
+// 2e225 away; halving that bracket arithmetically back towards the root
+// takes some 750 steps of the 200 allowed, so the intercepts came out near
+// -1.5e165 and the null deviance infinite. The bracket is now halved on an
+// asinh scale.
+TEST_CASE("Multinomial null intercepts are found when the start's information nearly vanishes",
+          "[regression][multi]") {
+  Eigen::MatrixXd y(4, 2), offset(4, 2);
+  y << 1, 0, 1, 0, 0, 1, 0, 1;
+  offset << -1005.7835328254658, -1524.7366867921173, 750, 2000, 500, -2250, 3750, -1000;
+  const Eigen::VectorXd weights = Eigen::VectorXd::Constant(4, 1e150);
+  const glmsparse::Multinomial multinomial(y, weights);
+  const Eigen::VectorXd intercept = multinomial.null_intercepts(offset);
+  REQUIRE(intercept.allFinite());
+  const Eigen::MatrixXd eta = offset.rowwise() + intercept.transpose();
+  CHECK(std::isfinite(multinomial.loss(eta)));
+  // Each class's score, sum_i w_i (y_ik - p_ik), vanishes at the root; in
+  // units of the weight total, whose terms are at most 1 each.
+  for (Eigen::Index k = 0; k < 2; ++k) {
+    double score = 0.0;
+    for (Eigen::Index i = 0; i < 4; ++i) {
+      const double top = eta.row(i).maxCoeff();
+      const Eigen::RowVectorXd share = (eta.row(i).array() - top).exp().matrix();
+      score += weights[i] / weights.sum() * (y(i, k) - share[k] / share.sum());
+    }
+    INFO("class " << k << " intercept " << intercept[k]);
+    CHECK(std::abs(score) <= 1e-12);
+  }
+}
