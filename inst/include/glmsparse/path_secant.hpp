@@ -1,0 +1,85 @@
+// A start for the next lambda from the path's last two solutions: along a
+// stretch where the support and signs persist, the solution moves smoothly
+// in log(lambda), so the secant through the last two solutions,
+//
+//   b(lambda) ~ b1 + t (b1 - b2),   t = log(lambda / lambda1) / log(lambda1 / lambda2),
+//
+// lands far closer to the new solution than b1, the usual warm start. A
+// coefficient the secant would carry through zero stops at zero (it is
+// leaving the support) and one outside its limits stops at the limit; one
+// that is zero at lambda1 stays zero. The caller keeps the prediction only
+// if it lowers the objective at the new lambda, so it can save passes but
+// never change what the solver converges to.
+#pragma once
+
+#include <cmath>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace glmsparse {
+
+class PathSecant {
+ public:
+  // The solution just found at `lambda`: the coefficients of the active set
+  // (which only grows along a path) and the intercept. A solution that did
+  // not converge starts the history again.
+  void record(double lambda, const std::vector<Eigen::Index>& active_set,
+              const Eigen::VectorXd& coefficients, double intercept, bool converged) {
+    if (!converged) {
+      n_recorded_ = 0;
+      return;
+    }
+    older_ = std::move(latest_);
+    older_lambda_ = latest_lambda_;
+    older_intercept_ = latest_intercept_;
+    latest_.resize(active_set.size());
+    for (std::size_t k = 0; k < active_set.size(); ++k) latest_[k] = coefficients[active_set[k]];
+    latest_lambda_ = lambda;
+    latest_intercept_ = intercept;
+    ++n_recorded_;
+  }
+
+  // change[k]: the predicted move of coefficient active_set[k] from its
+  // current value, which must be the latest recorded solution; and the
+  // intercept's. False when there is no prediction to make: fewer than two
+  // solutions recorded, lambdas not decreasing, or a step further than
+  // twice the last one.
+  template <class Penalty>
+  bool predict(double lambda, const std::vector<Eigen::Index>& active_set,
+               const Eigen::VectorXd& coefficients, const Penalty& penalty,
+               std::vector<double>& change, double& intercept_change) const {
+    if (n_recorded_ < 2 || !(lambda > 0.0 && lambda < latest_lambda_ && latest_lambda_ < older_lambda_))
+      return false;
+    const double t = std::log(lambda / latest_lambda_) / std::log(latest_lambda_ / older_lambda_);
+    if (!(t > 0.0 && t <= max_secant_step)) return false;
+    change.assign(active_set.size(), 0.0);
+    bool moves = false;
+    for (std::size_t k = 0; k < active_set.size(); ++k) {
+      const Eigen::Index j = active_set[k];
+      const double b1 = coefficients[j];
+      // Not started from the recorded solution: nothing to extrapolate.
+      if (k >= latest_.size() || b1 != latest_[k]) return false;
+      if (b1 == 0.0) continue;
+      const double b2 = k < older_.size() ? older_[k] : 0.0;
+      double predicted = b1 + t * (b1 - b2);
+      if (penalty.is_penalized(j) && !(predicted * b1 > 0.0)) predicted = 0.0;
+      predicted = std::min(std::max(predicted, penalty.lower(j)), penalty.upper(j));
+      change[k] = predicted - b1;
+      moves = moves || change[k] != 0.0;
+    }
+    intercept_change = t * (latest_intercept_ - older_intercept_);
+    return moves && std::isfinite(intercept_change);
+  }
+
+ private:
+  // Beyond twice the last step in log(lambda) a secant is a guess.
+  static constexpr double max_secant_step = 2.0;
+
+  std::vector<double> latest_, older_;
+  double latest_lambda_ = 0.0, older_lambda_ = 0.0;
+  double latest_intercept_ = 0.0, older_intercept_ = 0.0;
+  int n_recorded_ = 0;
+};
+
+}  // namespace glmsparse
