@@ -31,6 +31,7 @@
 #include "parallel.hpp"
 #include "path.hpp"
 #include "path_driver.hpp"
+#include "path_secant.hpp"
 #include "penalty_elastic_net.hpp"
 #include "penalty_group.hpp"
 
@@ -85,6 +86,7 @@ class MultiResponsePath {
     x_.standardization().set(columns_.center, columns_.scale);
     for (Eigen::Index j = 0; j < x.cols(); ++j)
       usable_.push_back(!data.excluded[j] && !columns_.is_constant[j]);
+    secants_.assign(static_cast<std::size_t>(n_responses_), PathSecant(!grouped_));
     updates_.reserve(static_cast<std::size_t>(n_responses_));
     for (Eigen::Index k = 0; k < n_responses_; ++k) updates_.emplace_back(x, options.intercept);
   }
@@ -137,6 +139,9 @@ class MultiResponsePath {
         lambdas, default_grid, first, options_, monitor_, result,
         [this](double lambda, double previous) { return solve_at(lambda, previous); },
         [&](std::size_t k, const SolveOutcome& outcome) {
+          for (Eigen::Index r = 0; r < n_responses_; ++r)
+            secants_[static_cast<std::size_t>(r)].record(lambdas[k], state_.active_set, response(r).coefficients,
+                                                         intercept_[r], outcome.status == LambdaStatus::converged);
           return record(result, lambdas[k], outcome);
         },
         [this]() { return static_cast<int>(state_.active_set.size()); }, Datafit::stall_rule);
@@ -225,6 +230,7 @@ class MultiResponsePath {
 
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
+    bool started = false;
     return solve_with_screening(
         usable_, options_.max_passes_per_lambda,
         [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
@@ -232,8 +238,58 @@ class MultiResponsePath {
         [&](Eigen::Index j) { return passes_strong_rule(j, lambda, previous_lambda); },
         [&](Eigen::Index j) { return violates_kkt(j, lambda); },
         [&](const std::vector<Eigen::Index>& working_set, int max_passes) {
+          if (!started) {
+            started = true;
+            start_from_secant(lambda, working_set);
+          }
           return newton(lambda, working_set, max_passes);
         });
+  }
+
+  // Moves every response to the secant's prediction of its solution at
+  // lambda (path_secant.hpp) if that lowers the objective; else stays at
+  // the warm start, exactly.
+  void start_from_secant(double lambda, const std::vector<Eigen::Index>& working_set) {
+    const auto size = static_cast<Eigen::Index>(working_set.size());
+    std::vector<Eigen::Index> slot(static_cast<std::size_t>(x_.cols()), -1);
+    for (Eigen::Index s = 0; s < size; ++s) slot[static_cast<std::size_t>(working_set[static_cast<std::size_t>(s)])] = s;
+    Eigen::VectorXd start(size * n_responses_ + n_responses_);
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      for (Eigen::Index s = 0; s < size; ++s)
+        start[k * size + s] = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
+      start[size * n_responses_ + k] = intercept_[k];
+    }
+    Eigen::VectorXd target = start;
+    std::vector<double> change;
+    bool moves = false;
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      double intercept_change = 0.0;
+      if (!secants_[static_cast<std::size_t>(k)].predict(lambda, state_.active_set, response(k).coefficients,
+                                                           penalty_, change, intercept_change))
+        continue;
+      for (std::size_t a = 0; a < state_.active_set.size(); ++a) {
+        const Eigen::Index s = slot[static_cast<std::size_t>(state_.active_set[a])];
+        if (s < 0) return;  // set_coefficients needs every nonzero coefficient
+        target[k * size + s] += change[a];
+      }
+      if (options_.intercept) target[size * n_responses_ + k] += intercept_change;
+      moves = true;
+    }
+    if (!moves) return;
+    const double current = objective(lambda);
+    const Eigen::MatrixXd saved_eta = eta_;
+    const Eigen::VectorXd saved_penalties = response_penalties();
+    const double saved_group_penalty = state_.group_penalty_total;
+    set_coefficients(working_set, target);
+    const double candidate = objective(lambda);
+    if (std::isfinite(candidate) && candidate < current) {
+      set_point();
+      return;
+    }
+    set_coefficients(working_set, start);
+    eta_ = saved_eta;
+    for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = saved_penalties[k];
+    state_.group_penalty_total = saved_group_penalty;
   }
 
   // Solves the quadratic model of classes [first, last) at the current point.
@@ -673,6 +729,7 @@ class MultiResponsePath {
   std::vector<char> usable_;
   Eigen::MatrixXd eta_;
   Eigen::VectorXd intercept_;  // b0_k: eta_k = offset_k + b0_k + sum_j beta_jk x_j / s_j
+  std::vector<PathSecant> secants_;  // one per response
   Eigen::MatrixXd model_weights_, model_residual_;
   Eigen::MatrixXd full_step_, start_values_;
   Eigen::VectorXd column_;

@@ -6,7 +6,7 @@
 //
 // lands far closer to the new solution than b1, the usual warm start. A
 // coefficient the secant would carry through zero stops at zero (it is
-// leaving the support) and one outside its limits stops at the limit; one
+// leaving the support; not in a group) and one outside its limits stops at the limit; one
 // that is zero at lambda1 stays zero. The caller keeps the prediction only
 // if it lowers the objective at the new lambda, so it can save passes but
 // never change what the solver converges to.
@@ -21,6 +21,12 @@ namespace glmsparse {
 
 class PathSecant {
  public:
+  // `stop_at_zero`: whether a penalized coefficient the secant carries
+  // through zero stops there. Not for a group's coefficients, which may
+  // change sign while the group stays in.
+  explicit PathSecant(bool stop_at_zero = true) : stop_at_zero_(stop_at_zero) {}
+
+
   // The solution just found at `lambda`: the coefficients of the active set
   // (which only grows along a path) and the intercept. A solution that did
   // not converge starts the history again.
@@ -63,7 +69,7 @@ class PathSecant {
       if (b1 == 0.0) continue;
       const double b2 = k < older_.size() ? older_[k] : 0.0;
       double predicted = b1 + t * (b1 - b2);
-      if (penalty.is_penalized(j) && !(predicted * b1 > 0.0)) predicted = 0.0;
+      if (stop_at_zero_ && penalty.is_penalized(j) && !(predicted * b1 > 0.0)) predicted = 0.0;
       predicted = std::min(std::max(predicted, penalty.lower(j)), penalty.upper(j));
       change[k] = predicted - b1;
       moves = moves || change[k] != 0.0;
@@ -76,6 +82,7 @@ class PathSecant {
   // Beyond twice the last step in log(lambda) a secant is a guess.
   static constexpr double max_secant_step = 2.0;
 
+  bool stop_at_zero_;
   std::vector<double> latest_, older_;
   double latest_lambda_ = 0.0, older_lambda_ = 0.0;
   double latest_intercept_ = 0.0, older_intercept_ = 0.0;
