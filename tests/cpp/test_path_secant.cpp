@@ -1,0 +1,111 @@
+// PathSecant: the start it predicts for the next lambda, and when it
+// predicts nothing.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include <glmsparse/path_secant.hpp>
+#include <glmsparse/penalty_elastic_net.hpp>
+
+namespace {
+
+using glmsparse::ElasticNet;
+using glmsparse::PathSecant;
+
+// Four variables, the last unpenalized; limits [-10, 10] except variable 1's
+// upper limit of 1.5.
+ElasticNet test_penalty() {
+  Eigen::VectorXd penalty_factor(4), lower(4), upper(4);
+  penalty_factor << 1.0, 1.0, 1.0, 0.0;
+  lower.setConstant(-10.0);
+  upper.setConstant(10.0);
+  upper[1] = 1.5;
+  return ElasticNet(1.0, penalty_factor, lower, upper);
+}
+
+const std::vector<Eigen::Index> kActiveSet{0, 1, 2, 3};
+
+Eigen::VectorXd values(double b0, double b1, double b2, double b3) {
+  Eigen::VectorXd v(4);
+  v << b0, b1, b2, b3;
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("The secant is exact for coefficients linear in log(lambda)", "[secant]") {
+  const ElasticNet penalty = test_penalty();
+  // b_j(lambda) = a_j + c_j log(lambda), all staying inside their limits and signs.
+  const Eigen::VectorXd a = values(2.0, 0.5, -3.0, 1.0), c = values(-0.3, -0.1, 0.4, 0.2);
+  auto at = [&](double lambda) -> Eigen::VectorXd { return a + c * std::log(lambda); };
+  const double lambda2 = 0.5, lambda1 = 0.4, lambda = 0.3;  // steps of different sizes
+  PathSecant secant;
+  secant.record(lambda2, kActiveSet, at(lambda2), 0.1 + std::log(lambda2), true);
+  secant.record(lambda1, kActiveSet, at(lambda1), 0.1 + std::log(lambda1), true);
+  std::vector<double> change;
+  double intercept_change = 0.0;
+  REQUIRE(secant.predict(lambda, kActiveSet, at(lambda1), penalty, change, intercept_change));
+  const Eigen::VectorXd expected = at(lambda) - at(lambda1);
+  for (Eigen::Index j = 0; j < 4; ++j) CHECK(change[j] == Approx(expected[j]).margin(1e-12));
+  CHECK(intercept_change == Approx(std::log(lambda / lambda1)).margin(1e-12));
+}
+
+TEST_CASE("The secant stops at zero, at the limits, and leaves zeros alone", "[secant]") {
+  const ElasticNet penalty = test_penalty();
+  const double lambda2 = 0.2, lambda1 = 0.1, lambda = 0.05;  // t = 1
+  // Variable 0 would cross zero (0.3 -> 0.1 -> -0.1); variable 1 would pass
+  // its upper limit (1.0 -> 1.4 -> 1.8); variable 2 is zero at lambda1;
+  // variable 3, unpenalized, crosses zero freely.
+  const Eigen::VectorXd older = values(0.3, 1.0, 0.7, 0.2), latest = values(0.1, 1.4, 0.0, 0.05);
+  std::vector<double> change;
+  double intercept_change = 0.0;
+
+  PathSecant secant;
+  secant.record(lambda2, kActiveSet, older, 0.0, true);
+  secant.record(lambda1, kActiveSet, latest, 0.0, true);
+  REQUIRE(secant.predict(lambda, kActiveSet, latest, penalty, change, intercept_change));
+  CHECK(change[0] == Approx(-0.1).margin(1e-15));  // to 0, not to -0.1
+  CHECK(change[1] == Approx(0.1).margin(1e-15));   // to the limit 1.5, not to 1.8
+  CHECK(change[2] == 0.0);
+  CHECK(change[3] == Approx(-0.15).margin(1e-15));  // to -0.1
+
+  // A group's coefficients may change sign.
+  PathSecant group_secant(false);
+  group_secant.record(lambda2, kActiveSet, older, 0.0, true);
+  group_secant.record(lambda1, kActiveSet, latest, 0.0, true);
+  REQUIRE(group_secant.predict(lambda, kActiveSet, latest, penalty, change, intercept_change));
+  CHECK(change[0] == Approx(-0.2).margin(1e-15));
+}
+
+TEST_CASE("The secant predicts nothing without two recorded solutions it starts from", "[secant]") {
+  const ElasticNet penalty = test_penalty();
+  const Eigen::VectorXd older = values(0.3, 1.0, 0.7, 0.2), latest = values(0.4, 1.2, 0.9, 0.3);
+  std::vector<double> change;
+  double intercept_change = 0.0;
+
+  PathSecant one_record;
+  one_record.record(0.1, kActiveSet, latest, 0.0, true);
+  CHECK_FALSE(one_record.predict(0.05, kActiveSet, latest, penalty, change, intercept_change));
+
+  PathSecant secant;
+  secant.record(0.2, kActiveSet, older, 0.0, true);
+  secant.record(0.1, kActiveSet, latest, 0.0, true);
+  CHECK(secant.predict(0.05, kActiveSet, latest, penalty, change, intercept_change));
+  // Not below the last lambda, or further than twice the last step.
+  CHECK_FALSE(secant.predict(0.1, kActiveSet, latest, penalty, change, intercept_change));
+  CHECK_FALSE(secant.predict(0.2, kActiveSet, latest, penalty, change, intercept_change));
+  CHECK_FALSE(secant.predict(0.01, kActiveSet, latest, penalty, change, intercept_change));
+  // Not from a point other than the last recorded solution.
+  CHECK_FALSE(secant.predict(0.05, kActiveSet, older, penalty, change, intercept_change));
+  // Not on an active set that has grown since.
+  const std::vector<Eigen::Index> grown{0, 1, 2, 3, 4};
+  Eigen::VectorXd five(5);
+  five << latest, 0.0;
+  CHECK_FALSE(secant.predict(0.05, grown, five, penalty, change, intercept_change));
+
+  // A solution that did not converge starts the history again.
+  secant.record(0.05, kActiveSet, latest, 0.0, false);
+  secant.record(0.025, kActiveSet, latest, 0.0, true);
+  CHECK_FALSE(secant.predict(0.0125, kActiveSet, latest, penalty, change, intercept_change));
+}
