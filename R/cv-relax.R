@@ -19,7 +19,7 @@ relaxed_cv <- function(spec, fit, folds, foldid, type.measure, grouped, alignmen
   all_gamma <- if (max(gamma) < 1) c(gamma, 1) else gamma
   per_gamma <- lapply(all_gamma, function(g) {
     blended_folds <- lapply(folds, blend_fold, gamma = g)
-    cv_measure(spec, fit, blended_folds, foldid, type.measure, grouped, alignment)
+    cv_measure(spec, fit, blended_folds, foldid, type.measure, grouped, alignment, keep)
   })
   names(per_gamma) <- paste0("g:", all_gamma)
   penalized <- per_gamma[[length(all_gamma)]]

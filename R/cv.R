@@ -95,11 +95,12 @@ cv.glmsparse <- function(x, y, family = "gaussian", weights = NULL, offset = NUL
   report_path_problems(fit, full$stop, spec$pmax, spec$dfmax)
   if (relax) report_relaxed_problems(fit)
 
-  folds <- fit_folds(spec, list(fit), foldid, alignment, nthreads, trace.it, relax)[[1]]
+  folds <- fit_folds(spec, list(fit), foldid, alignment, nthreads, trace.it, relax,
+                     worker_measure(spec, type.measure, grouped, keep, relax, foldid))[[1]]
   name <- measure_name(type.measure, family)
   if (relax) return(relaxed_cv(spec, fit, folds, foldid, type.measure, grouped, alignment,
                                gamma, keep, this.call, name))
-  cv <- cv_measure(spec, fit, folds, foldid, type.measure, grouped, alignment)
+  cv <- cv_measure(spec, fit, folds, foldid, type.measure, grouped, alignment, keep)
   out <- c(cv$stats, list(call = this.call, name = name, glmsparse.fit = fit))
   if (keep) out <- c(out, list(fit.preval = cv$link, foldid = foldid))
   out <- c(out, optimal_lambdas(out$lambda, out$cvm, out$cvsd, type.measure))
@@ -215,8 +216,13 @@ draw_folds <- function(nobs, nfolds, classes = NULL) {
 # cva.glmsparse), all in one parallel pool of the core. With alignment
 # "lambda" the folds are fitted at the setting's lambdas, with "fraction" on
 # their own default grids. Returns, per setting, the fold fits as fit
-# objects; with `relax`, relaxed fits (class "gsrelaxed").
-fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, relax = FALSE) {
+# objects with their held-out linear predictors (`held_out_link`); with
+# `relax`, relaxed fits (class "gsrelaxed"). Where the coefficients are not
+# needed (see keep_paths), a fold fit is only its lambdas and held_out_link;
+# with a `measure` (see worker_measure()), its lambdas and the measure at the
+# setting's lambdas (`mean_loss`), taken by the fold's worker.
+fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, relax = FALSE,
+                      measure = "") {
   nfolds <- max(foldid)
   core_settings <- lapply(settings, function(setting) {
     lambda <- numeric(0)
@@ -226,11 +232,15 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, rel
       lambda <- if (is.null(spec$lambda)) fitted_lambdas(setting$lambda) else setting$lambda
     }
     list(control = if (is.null(setting$control)) spec$control else setting$control, lambda = lambda,
-         nlambda = as.integer(spec$nlambda), lambda_min_ratio = as.double(spec$lambda.min.ratio))
+         nlambda = as.integer(spec$nlambda), lambda_min_ratio = as.double(spec$lambda.min.ratio),
+         n_measured = length(setting$lambda))
   })
   progress <- if (trace.it >= 1) fold_progress_bar(length(settings) * nfolds) else NULL
   update <- if (is.null(progress)) NULL else progress$update
   nobs <- spec$nobs
+  # The fold paths' coefficients are needed by the relaxed fits' blends and
+  # by the Cox deviance; otherwise only their held-out linear predictors.
+  keep_paths <- relax || spec$family == "cox"
   if (spec$multi) {
     n_responses <- ncol(spec$y)
     scales <- matrix(1, nfolds, n_responses)
@@ -245,7 +255,7 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, rel
       spec$x, spec$family, spec$y, spec$weights,
       if (is.null(spec$offset)) matrix(0, nobs, n_responses) else spec$offset, grouped, scales,
       spec$penalty.factor, spec$limits$lower, spec$limits$upper, spec$excluded, core_settings,
-      foldid, as.integer(nfolds), relax, nthreads, update)
+      foldid, as.integer(nfolds), relax, keep_paths, measure, nthreads, update)
     to_object <- function(r, f) {
       fit <- multi_path_object(r, spec$x, nobs, spec$nvars, spec$classnames,
                                is_user_lambda = alignment == "lambda", scales[f, ])
@@ -257,7 +267,7 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, rel
       spec$x, spec$family, spec$y, spec$weights,
       if (is.null(spec$offset)) rep(0, nobs) else spec$offset, spec$penalty.factor,
       spec$limits$lower, spec$limits$upper, spec$excluded, core_settings, foldid,
-      as.integer(nfolds), relax, nthreads, update)
+      as.integer(nfolds), relax, keep_paths, measure, nthreads, update)
     to_object <- function(r, f) {
       fit <- path_object(r, spec$x, nobs, spec$nvars, is_user_lambda = alignment == "lambda")
       class(fit) <- c(paste0("gs", spec$family), "glmsparse")
@@ -272,6 +282,8 @@ fit_folds <- function(spec, settings, foldid, alignment, nthreads, trace.it, rel
     link
   }
   to_fit <- function(r, f) {
+    if (!is.null(r$mean_loss)) return(list(lambda = r$path$lambda, mean_loss = r$mean_loss))
+    if (!keep_paths) return(list(lambda = r$path$lambda, held_out_link = shape_link(r$link, f)))
     fit <- to_object(r$path, f)
     fit$held_out_link <- shape_link(r$link, f)
     if (!relax) return(fit)
@@ -298,6 +310,10 @@ fold_columns <- function(fold_fit, n_lambda) pmin(seq_len(n_lambda), length(fold
 # solution of the fold's path (`held_out_link`, without offset).
 fold_link <- function(fold_fit, spec, rows, n_lambda) {
   columns <- fold_columns(fold_fit, n_lambda)
+  n_solutions <- dim(fold_fit$held_out_link)[if (spec$multi) 3L else 2L]
+  if (identical(columns, seq_len(n_solutions)) && is.null(spec$offset)) {
+    return(fold_fit$held_out_link)  # no copy
+  }
   if (!spec$multi) {
     link <- fold_fit$held_out_link[, columns, drop = FALSE]
     if (!is.null(spec$offset)) link <- link + spec$offset[rows]
@@ -308,30 +324,51 @@ fold_link <- function(fold_fit, spec, rows, n_lambda) {
   link
 }
 
-# The cross-validated measure of one setting: its statistics and the
-# held-out linear predictors (n x n_lambda, or n x K x n_lambda).
-cv_measure <- function(spec, fit, folds, foldid, type.measure, grouped, alignment) {
-  nfolds <- max(foldid)
+# The cross-validated measure of one setting: its statistics and, with
+# `keep`, the held-out linear predictors (n x n_lambda, or n x K x
+# n_lambda). The measure is taken fold by fold on that fold's held-out rows,
+# so no n x n_lambda matrix is made unless it is kept or the measure is
+# summarised per observation (grouped = FALSE).
+cv_measure <- function(spec, fit, folds, foldid, type.measure, grouped, alignment, keep = FALSE) {
   n_lambda <- length(fit$lambda)
-  link <- if (spec$multi) {
-    array(NA_real_, c(spec$nobs, ncol(spec$y), n_lambda))
+  rows <- split(seq_len(spec$nobs), factor(foldid, levels = seq_len(max(foldid))))
+  held_out_link <- function(f) fold_link(folds[[f]], spec, rows[[f]], n_lambda)
+  cv_raw <- if (!is.null(folds[[1]]$mean_loss)) {
+    # Taken by the fold workers (see worker_measure()).
+    list(values = do.call(rbind, lapply(folds, `[[`, "mean_loss")),
+         weights = vapply(rows, function(r) sum(spec$weights[r]), numeric(1), USE.NAMES = FALSE),
+         by_fold = TRUE)
+  } else if (spec$family == "cox") {
+    cox_raw_measure(held_out_link, rows, spec, folds, type.measure, grouped, n_lambda)
   } else {
-    matrix(NA_real_, spec$nobs, n_lambda)
+    cv_raw_measure(held_out_link, rows, spec, type.measure, grouped, n_lambda)
   }
-  for (f in seq_len(nfolds)) {
-    held_out <- which(foldid == f)
-    if (spec$multi) {
-      link[held_out, , ] <- fold_link(folds[[f]], spec, held_out, n_lambda)
-    } else {
-      link[held_out, ] <- fold_link(folds[[f]], spec, held_out, n_lambda)
-    }
-  }
-  cv_raw <- if (spec$family == "cox") {
-    cox_raw_measure(link, spec, folds, foldid, type.measure, grouped)
+  out <- list(stats = cv_statistics(cv_raw, fit$lambda, cv_nzero(fit)))
+  if (keep) out$link <- assemble_link(held_out_link, rows, spec, n_lambda)
+  out
+}
+
+# The measure that the fold workers can take themselves, sparing the n x
+# n_lambda held-out linear predictors: a per-fold (grouped) measure of
+# held_out_losses_cpp (not cox, not auc), when the linear predictors are not
+# kept and there are no relaxed fits to blend; else "".
+worker_measure <- function(spec, type.measure, grouped, keep, relax, foldid) {
+  per_fold <- grouped && spec$nobs / max(foldid) >= 3
+  if (keep || relax || !per_fold || spec$family == "cox" || type.measure == "auc") return("")
+  type.measure
+}
+
+# Every fold's held-out linear predictors in one n x n_lambda matrix (or n x
+# K x n_lambda array).
+assemble_link <- function(held_out_link, rows, spec, n_lambda) {
+  if (spec$multi) {
+    link <- array(NA_real_, c(spec$nobs, ncol(spec$y), n_lambda))
+    for (f in seq_along(rows)) link[rows[[f]], , ] <- held_out_link(f)
   } else {
-    cv_raw_measure(link, spec, foldid, type.measure, grouped)
+    link <- matrix(NA_real_, spec$nobs, n_lambda)
+    for (f in seq_along(rows)) link[rows[[f]], ] <- held_out_link(f)
   }
-  list(stats = cv_statistics(cv_raw, fit$lambda, cv_nzero(fit)), link = link)
+  link
 }
 
 # Nonzero coefficients per lambda as glmnet counts them for CV: variables,
@@ -348,43 +385,45 @@ cv_nzero <- function(fit) {
 # the data less that on the fold's training data, per unit of event weight
 # held out; ungrouped, by the deviance on the held-out fold alone. "C":
 # Harrell's concordance of the held-out linear predictors.
-cox_raw_measure <- function(link, spec, folds, foldid, type.measure, grouped) {
-  nfolds <- max(foldid)
-  n_lambda <- ncol(link)
+cox_raw_measure <- function(held_out_link, rows, spec, folds, type.measure, grouped, n_lambda) {
+  nfolds <- length(rows)
   y <- spec$y
   weights <- spec$weights
   status <- y[, ncol(y)]
   values <- matrix(NA_real_, nfolds, n_lambda)
+  fold_total <- function(v) vapply(rows, function(r) sum(v[r]), numeric(1), USE.NAMES = FALSE)
   if (type.measure == "C") {
     for (f in seq_len(nfolds)) {
-      held_out <- foldid == f
+      held_out <- rows[[f]]
       values[f, ] <- concordance_cpp(subset_survival(y, held_out), weights[held_out],
-                                     link[held_out, , drop = FALSE])
+                                     held_out_link(f))
     }
-    return(list(values = values, weights = as.vector(tapply(weights, foldid, sum)), by_fold = TRUE))
+    return(list(values = values, weights = fold_total(weights), by_fold = TRUE))
   }
   if (!grouped && spec$nobs / nfolds < 10) {
     warning("Fewer than 10 observations per fold: `grouped = TRUE` is used for the Cox deviance.", call. = FALSE)
     grouped <- TRUE
   }
-  # Deviance 2 m L for m observations, with L the core's loss (weights
-  # normalised to sum to 1), as glmnet's deviance with its weights scaled to
-  # sum to m.
-  deviance <- function(rows, eta) 2 * sum(rows) * cox_loss_cpp(y, ifelse(rows, weights, 0), eta)
+  # Deviance 2 m L of the m observations of survival data `y_rows`, with L
+  # the core's loss (weights normalised to sum to 1), as glmnet's deviance
+  # with its weights scaled to sum to m.
+  deviance <- function(y_rows, w, eta) 2 * length(w) * cox_loss_cpp(y_rows, w, eta)
   for (f in seq_len(nfolds)) {
-    held_out <- foldid == f
+    held_out <- rows[[f]]
     if (grouped) {
       fold_fit <- folds[[f]]
       columns <- fold_columns(fold_fit, n_lambda)
       eta <- as.matrix(spec$x %*% fold_fit$beta[, columns, drop = FALSE])
       if (!is.null(spec$offset)) eta <- eta + spec$offset
-      values[f, ] <- deviance(rep(TRUE, spec$nobs), eta) - deviance(!held_out, eta)
+      training <- -held_out
+      values[f, ] <- deviance(y, weights, eta) -
+        deviance(subset_survival(y, training), weights[training], eta[training, , drop = FALSE])
     } else {
-      values[f, ] <- deviance(held_out, link)
+      values[f, ] <- deviance(subset_survival(y, held_out), weights[held_out], held_out_link(f))
     }
     values[f, ] <- values[f, ] / sum(weights[held_out] * status[held_out])
   }
-  list(values = values, weights = as.vector(tapply(weights * status, foldid, sum)), by_fold = TRUE)
+  list(values = values, weights = fold_total(weights * status), by_fold = TRUE)
 }
 
 # The rows of a survival matrix, with its strata.
@@ -395,85 +434,35 @@ subset_survival <- function(y, rows) {
   out
 }
 
-# Per-observation losses (or, for "auc", per-fold values) as glmnet defines
-# them, with the weights they are averaged with.
-cv_raw_measure <- function(link, spec, foldid, type.measure, grouped) {
+# The measure per fold (or, with grouped = FALSE, per observation) as glmnet
+# defines it, with the weights it is averaged with.
+cv_raw_measure <- function(held_out_link, rows, spec, type.measure, grouped, n_lambda) {
+  nfolds <- length(rows)
   y <- spec$y
   weights <- spec$weights
-  nfolds <- max(foldid)
+  fold_total <- vapply(rows, function(r) sum(weights[r]), numeric(1), USE.NAMES = FALSE)
   if (spec$nobs / nfolds < 3 && grouped) {
     warning("Fewer than 3 observations per fold: `grouped = FALSE` is used.", call. = FALSE)
     grouped <- FALSE
   }
-  if (spec$family == "binomial" && type.measure == "auc") {
-    probability <- stats::plogis(link)
-    per_fold <- t(vapply(seq_len(nfolds), function(f) {
-      held_out <- foldid == f
-      apply(probability[held_out, , drop = FALSE], 2, weighted_auc,
-            y = y[held_out], weights = weights[held_out])
-    }, numeric(ncol(link))))
-    return(list(values = per_fold, weights = as.vector(tapply(weights, foldid, sum)),
-                by_fold = TRUE))
+  by_fold <- grouped || (spec$family == "binomial" && type.measure == "auc")
+  values <- matrix(NA_real_, if (by_fold) nfolds else spec$nobs, n_lambda)
+  for (f in seq_len(nfolds)) {
+    held_out <- rows[[f]]
+    y_rows <- if (is.matrix(y)) y[held_out, , drop = FALSE] else y[held_out]
+    link <- held_out_link(f)
+    if (spec$family == "binomial" && type.measure == "auc") {
+      values[f, ] <- apply(stats::plogis(link), 2, weighted_auc, y = y_rows,
+                           weights = weights[held_out])
+      next
+    }
+    if (grouped) {
+      values[f, ] <- held_out_losses_cpp(spec$family, type.measure, y_rows, link, weights[held_out])
+    } else {
+      values[held_out, ] <- held_out_losses_cpp(spec$family, type.measure, y_rows, link, NULL)
+    }
   }
-  values <- switch(spec$family,
-    gaussian = switch(type.measure, mae = abs(y - link), (y - link)^2),
-    poisson = {
-      mu <- exp(link)
-      switch(type.measure,
-        mse = (y - mu)^2,
-        mae = abs(y - mu),
-        deviance = 2 * (ifelse(y > 0, y * log(y), 0) - y * link - y + mu))
-    },
-    binomial = {
-      probability <- stats::plogis(link)
-      switch(type.measure,
-        mse = 2 * (y - probability)^2,
-        mae = 2 * abs(y - probability),
-        class = (1 - y) * (probability >= 0.5) + y * (probability <= 0.5),
-        deviance = {
-          # As glmnet: probabilities kept within [1e-5, 1 - 1e-5].
-          clamped <- pmin(pmax(probability, 1e-5), 1 - 1e-5)
-          saturated <- ifelse(y > 0, y * log(y), 0) + ifelse(y < 1, (1 - y) * log(1 - y), 0)
-          2 * (saturated - (y * log(clamped) + (1 - y) * log(1 - clamped)))
-        })
-    },
-    multinomial = multinomial_losses(link, y, type.measure),
-    mgaussian = {
-      # Summed over the responses.
-      residual <- sweep(-link, c(1, 2), y, "+")
-      apply(if (type.measure == "mae") abs(residual) else residual^2, c(1, 3), sum)
-    })
-  if (!grouped) return(list(values = values, weights = weights, by_fold = FALSE))
-  per_fold <- t(vapply(seq_len(nfolds), function(f) {
-    held_out <- foldid == f
-    colSums(values[held_out, , drop = FALSE] * weights[held_out]) / sum(weights[held_out])
-  }, numeric(ncol(values))))
-  list(values = per_fold, weights = as.vector(tapply(weights, foldid, sum)), by_fold = TRUE)
-}
-
-# Per-observation multinomial losses, n x n_lambda, from n x K x n_lambda
-# linear predictors and the n x K class proportions y (their row totals are
-# already in the weights).
-multinomial_losses <- function(link, y, type.measure) {
-  n_lambda <- dim(link)[3]
-  values <- matrix(NA_real_, nrow(y), n_lambda)
-  for (l in seq_len(n_lambda)) {
-    eta <- link[, , l, drop = TRUE]
-    if (!is.matrix(eta)) eta <- matrix(eta, nrow(y))
-    probability <- exp(eta - apply(eta, 1, max))
-    probability <- probability / rowSums(probability)
-    values[, l] <- switch(type.measure,
-      mse = rowSums((y - probability)^2),
-      mae = rowSums(abs(y - probability)),
-      # The first class of highest probability, as glmnet.
-      class = 1 - y[cbind(seq_len(nrow(y)), max.col(probability, ties.method = "first"))],
-      deviance = {
-        # As glmnet: probabilities kept within [1e-5, 1 - 1e-5].
-        clamped <- pmin(pmax(probability, 1e-5), 1 - 1e-5)
-        2 * rowSums(ifelse(y > 0, y * log(y), 0) - y * log(clamped))
-      })
-  }
-  values
+  list(values = values, weights = if (by_fold) fold_total else weights, by_fold = by_fold)
 }
 
 # Weighted area under the ROC curve: the weighted share of (event, non-event)

@@ -63,10 +63,11 @@ cva.glmsparse <- function(x, y, alpha = seq(0, 1, len = 11)^3, family = "gaussia
   settings <- lapply(seq_along(alpha), function(k) {
     list(control = specs[[k]]$control, lambda = fits[[k]]$lambda)
   })
-  folds <- fit_folds(specs[[1]], settings, foldid, alignment, nthreads, trace.it)
+  folds <- fit_folds(specs[[1]], settings, foldid, alignment, nthreads, trace.it,
+                     measure = worker_measure(specs[[1]], type.measure, grouped, keep, FALSE, foldid))
   name <- measure_name(type.measure, family)
   modlist <- lapply(seq_along(alpha), function(k) {
-    cv <- cv_measure(specs[[k]], fits[[k]], folds[[k]], foldid, type.measure, grouped, alignment)
+    cv <- cv_measure(specs[[k]], fits[[k]], folds[[k]], foldid, type.measure, grouped, alignment, keep)
     out <- c(cv$stats, list(call = this.call, name = name, glmsparse.fit = fits[[k]]))
     if (keep) out <- c(out, list(fit.preval = cv$link, foldid = foldid))
     out <- c(out, optimal_lambdas(out$lambda, out$cvm, out$cvsd, type.measure))

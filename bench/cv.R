@@ -62,10 +62,12 @@ time_contenders <- function(x, y, family, lambda, foldid) {
   apply(seconds, 2, stats::median)
 }
 
-# Increase of the peak resident set size, in MB, during one call, in a fresh
-# R process that has already loaded the data; the peak is reset after
-# loading by writing 5 to /proc/self/clear_refs (Linux). Only this process
-# is seen: the workers of a doParallel backend are processes of their own.
+# Peak resident set size, in MB, of one call in a fresh R process that has
+# already loaded the data: c(increase, process), the increase of the peak
+# during the call (the peak is reset after loading by writing 5 to
+# /proc/self/clear_refs, Linux) and the peak of the whole process (R, the
+# data and the call). Only this process is seen: the workers of a doParallel
+# backend are processes of their own.
 peak_memory <- function(contender, family, data_path) {
   peak_kb <- callr::r(function(fit_contender, contender, family, alpha, data_path) {
     resident_kb <- function(field) {
@@ -81,7 +83,8 @@ peak_memory <- function(contender, family, data_path) {
     baseline <- resident_kb("VmRSS")
     writeLines("5", "/proc/self/clear_refs")
     fit_contender(contender, data$x, data$y, family, alpha, data$lambda, data$foldid)
-    resident_kb("VmHWM") - baseline
+    peak <- resident_kb("VmHWM")
+    c(increase = peak - baseline, process = peak)
   }, args = list(fit_contender = fit_contender, contender = contender, family = family,
                  alpha = alpha, data_path = data_path))
   peak_kb / 2^10
@@ -125,7 +128,9 @@ time_case <- function(family, case, n, p, seed, data_path) {
 # allocations, on the data saved by time_case().
 measure_case <- function(family, data_path) {
   measured <- c("glmsparse", "cv.glmsparse", "cv.glmsparse_1thread", "glmnet", "cv.glmnet")
-  peak_mb <- vapply(measured, peak_memory, numeric(1), family = family, data_path = data_path)
+  peaks <- vapply(measured, peak_memory, numeric(2), family = family, data_path = data_path)
+  peak_mb <- peaks["increase", ]
+  process_mb <- peaks["process", ]
   data <- readRDS(data_path)
   r_alloc_mb <- as.numeric(bench::bench_memory(
     fit_contender("cv.glmsparse", data$x, data$y, family, alpha, data$lambda, data$foldid))$mem_alloc) / 2^20
@@ -133,6 +138,9 @@ measure_case <- function(family, data_path) {
     glmsparse_peak_mb = peak_mb[["glmsparse"]],
     cv_glmsparse_peak_mb = peak_mb[["cv.glmsparse"]],
     peak_ratio = peak_mb[["cv.glmsparse"]] / peak_mb[["glmsparse"]],
+    glmsparse_process_mb = process_mb[["glmsparse"]],
+    cv_glmsparse_process_mb = process_mb[["cv.glmsparse"]],
+    process_ratio = process_mb[["cv.glmsparse"]] / process_mb[["glmsparse"]],
     cv_glmsparse_1thread_peak_mb = peak_mb[["cv.glmsparse_1thread"]],
     glmnet_peak_mb = peak_mb[["glmnet"]],
     cv_glmnet_peak_mb = peak_mb[["cv.glmnet"]],
@@ -165,7 +173,8 @@ write_results <- function(results, path) {
             RcppParallel::defaultNumThreads(), n_workers),
     "speedup: cv.glmnet serial over cv.glmsparse; speedup_2workers: cv.glmnet on 2 workers over cv.glmsparse; speedup_1thread: cv.glmnet serial over cv.glmsparse with one thread.",
     "peak_mb: increase of peak resident memory during one call in a fresh R process (the main process only).",
-    "peak_ratio: cv.glmsparse's peak over that of one glmsparse() fit at the same lambdas.",
+    "peak_ratio: cv.glmsparse's peak_mb over that of one glmsparse() fit at the same lambdas.",
+    "process_mb: peak resident memory of the whole process (R, the loaded data and the call); process_ratio: cv.glmsparse's over one glmsparse() fit's.",
     "r_alloc_mb: R-level allocations only (bench::bench_memory).",
     "cvm_rel_diff: max over lambdas of |cvm(glmsparse) - cvm(glmnet)| / cvm(glmnet).",
     "",

@@ -12,8 +12,8 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // fit_folds_cpp
-Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector offset, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds, bool relax, int n_workers, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _glmsparse_fit_folds_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP settingsSEXP, SEXP foldidSEXP, SEXP n_foldsSEXP, SEXP relaxSEXP, SEXP n_workersSEXP, SEXP progressSEXP) {
+Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector offset, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds, bool relax, bool keep_paths, std::string fold_measure, int n_workers, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _glmsparse_fit_folds_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP settingsSEXP, SEXP foldidSEXP, SEXP n_foldsSEXP, SEXP relaxSEXP, SEXP keep_pathsSEXP, SEXP fold_measureSEXP, SEXP n_workersSEXP, SEXP progressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -30,15 +30,17 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type foldid(foldidSEXP);
     Rcpp::traits::input_parameter< int >::type n_folds(n_foldsSEXP);
     Rcpp::traits::input_parameter< bool >::type relax(relaxSEXP);
+    Rcpp::traits::input_parameter< bool >::type keep_paths(keep_pathsSEXP);
+    Rcpp::traits::input_parameter< std::string >::type fold_measure(fold_measureSEXP);
     Rcpp::traits::input_parameter< int >::type n_workers(n_workersSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(fit_folds_cpp(x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, settings, foldid, n_folds, relax, n_workers, progress));
+    rcpp_result_gen = Rcpp::wrap(fit_folds_cpp(x, family, y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded, settings, foldid, n_folds, relax, keep_paths, fold_measure, n_workers, progress));
     return rcpp_result_gen;
 END_RCPP
 }
 // fit_multi_folds_cpp
-Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y, Rcpp::NumericVector weights, Rcpp::NumericMatrix offset, bool grouped, Rcpp::NumericMatrix response_scale, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds, bool relax, int n_workers, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _glmsparse_fit_multi_folds_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP groupedSEXP, SEXP response_scaleSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP settingsSEXP, SEXP foldidSEXP, SEXP n_foldsSEXP, SEXP relaxSEXP, SEXP n_workersSEXP, SEXP progressSEXP) {
+Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y, Rcpp::NumericVector weights, Rcpp::NumericMatrix offset, bool grouped, Rcpp::NumericMatrix response_scale, Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit, Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded, Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds, bool relax, bool keep_paths, std::string fold_measure, int n_workers, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _glmsparse_fit_multi_folds_cpp(SEXP xSEXP, SEXP familySEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP groupedSEXP, SEXP response_scaleSEXP, SEXP penalty_factorSEXP, SEXP lower_limitSEXP, SEXP upper_limitSEXP, SEXP excludedSEXP, SEXP settingsSEXP, SEXP foldidSEXP, SEXP n_foldsSEXP, SEXP relaxSEXP, SEXP keep_pathsSEXP, SEXP fold_measureSEXP, SEXP n_workersSEXP, SEXP progressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -57,9 +59,11 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type foldid(foldidSEXP);
     Rcpp::traits::input_parameter< int >::type n_folds(n_foldsSEXP);
     Rcpp::traits::input_parameter< bool >::type relax(relaxSEXP);
+    Rcpp::traits::input_parameter< bool >::type keep_paths(keep_pathsSEXP);
+    Rcpp::traits::input_parameter< std::string >::type fold_measure(fold_measureSEXP);
     Rcpp::traits::input_parameter< int >::type n_workers(n_workersSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(fit_multi_folds_cpp(x, family, y, weights, offset, grouped, response_scale, penalty_factor, lower_limit, upper_limit, excluded, settings, foldid, n_folds, relax, n_workers, progress));
+    rcpp_result_gen = Rcpp::wrap(fit_multi_folds_cpp(x, family, y, weights, offset, grouped, response_scale, penalty_factor, lower_limit, upper_limit, excluded, settings, foldid, n_folds, relax, keep_paths, fold_measure, n_workers, progress));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -86,6 +90,21 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type score(scoreSEXP);
     rcpp_result_gen = Rcpp::wrap(concordance_cpp(y, weights, score));
+    return rcpp_result_gen;
+END_RCPP
+}
+// held_out_losses_cpp
+Rcpp::NumericVector held_out_losses_cpp(std::string family, std::string measure, Rcpp::NumericVector y, Rcpp::NumericVector link, Rcpp::Nullable<Rcpp::NumericVector> weights);
+RcppExport SEXP _glmsparse_held_out_losses_cpp(SEXP familySEXP, SEXP measureSEXP, SEXP ySEXP, SEXP linkSEXP, SEXP weightsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< std::string >::type family(familySEXP);
+    Rcpp::traits::input_parameter< std::string >::type measure(measureSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type weights(weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(held_out_losses_cpp(family, measure, y, link, weights));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -198,10 +217,11 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_glmsparse_fit_folds_cpp", (DL_FUNC) &_glmsparse_fit_folds_cpp, 15},
-    {"_glmsparse_fit_multi_folds_cpp", (DL_FUNC) &_glmsparse_fit_multi_folds_cpp, 17},
+    {"_glmsparse_fit_folds_cpp", (DL_FUNC) &_glmsparse_fit_folds_cpp, 17},
+    {"_glmsparse_fit_multi_folds_cpp", (DL_FUNC) &_glmsparse_fit_multi_folds_cpp, 19},
     {"_glmsparse_cox_loss_cpp", (DL_FUNC) &_glmsparse_cox_loss_cpp, 3},
     {"_glmsparse_concordance_cpp", (DL_FUNC) &_glmsparse_concordance_cpp, 3},
+    {"_glmsparse_held_out_losses_cpp", (DL_FUNC) &_glmsparse_held_out_losses_cpp, 5},
     {"_glmsparse_fit_path_cpp", (DL_FUNC) &_glmsparse_fit_path_cpp, 14},
     {"_glmsparse_fit_multi_path_cpp", (DL_FUNC) &_glmsparse_fit_multi_path_cpp, 15},
     {"_glmsparse_relax_path_cpp", (DL_FUNC) &_glmsparse_relax_path_cpp, 13},

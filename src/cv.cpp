@@ -109,6 +109,7 @@ std::vector<Result> run_tasks(int n_tasks, int n_workers, Rcpp::Nullable<Rcpp::F
 struct FoldSetting {
   glmsparse::FitOptions options;
   glmsparse::LambdaGrid grid;
+  int n_measured = 0;  // the setting's number of lambdas, for measures taken in the workers
 };
 
 std::vector<FoldSetting> to_settings(const Rcpp::List& settings) {
@@ -121,6 +122,7 @@ std::vector<FoldSetting> to_settings(const Rcpp::List& settings) {
     const Rcpp::NumericVector lambda = setting["lambda"];
     fold_setting.grid = to_grid(lambda, Rcpp::as<int>(setting["nlambda"]),
                                 Rcpp::as<double>(setting["lambda_min_ratio"]));
+    fold_setting.n_measured = Rcpp::as<int>(setting["n_measured"]);
     out.push_back(fold_setting);
   }
   return out;
@@ -143,6 +145,16 @@ int fold_max_active(const std::vector<int>& fold_of, int fold) {
   return static_cast<int>(fold_of.size() - static_cast<std::size_t>(held_out)) - 3;
 }
 
+// Frees a fold path's coefficients once its held-out linear predictors are
+// computed, when nothing after needs them (see `keep_paths`).
+void drop_coefficients(glmsparse::PathResult& path) {
+  path.beta_row = {};
+  path.beta_col_start = {};
+  path.beta_value = {};
+}
+
+void drop_coefficients(glmsparse::MultiPathResult& path) { path.beta = {}; }
+
 // The held-out rows of fold `fold`.
 glmsparse::RowSelection held_out_rows(const std::vector<int>& fold_of, int fold) {
   std::vector<Eigen::Index> rows;
@@ -153,17 +165,62 @@ glmsparse::RowSelection held_out_rows(const std::vector<int>& fold_of, int fold)
 
 // A fold's path and the linear predictors of its held-out rows under each
 // solution (offset not included); with relax, the same for its relaxed path.
+// When the worker takes the measure itself, `mean_loss` holds it and `link`
+// is left empty.
 template <class Result>
 struct FoldFit {
   Result path, relaxed;
   Eigen::MatrixXd link, relaxed_link;
+  Eigen::VectorXd mean_loss;
 };
 
+// The weighted mean loss of a fold's held-out rows at each of the setting's
+// n_measured lambdas, from the fold's linear predictors `link` (without
+// offset; rows x L, or rows x (K L) for K responses): lambda l is the fold
+// path's solution min(l, last), as glmnet's, whose path may stop early.
+// y (n x K), offset (n x K) and weights are those of all the rows.
+Eigen::VectorXd fold_mean_losses(const std::string& family, const std::string& measure,
+                                 const Eigen::Ref<const Eigen::MatrixXd>& y,
+                                 const Eigen::Ref<const Eigen::MatrixXd>& offset,
+                                 const Eigen::VectorXd& weights,
+                                 const glmsparse::RowSelection& held_out,
+                                 const Eigen::MatrixXd& link, int n_measured) {
+  const Eigen::Index rows = static_cast<Eigen::Index>(held_out.rows.size());
+  const Eigen::Index n_responses = y.cols();
+  const Eigen::Index n_solutions = link.cols() / n_responses;
+  Eigen::MatrixXd held_out_y(rows, n_responses), aligned(rows, n_responses * n_measured);
+  Eigen::VectorXd held_out_weights(rows);
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    const Eigen::Index i = held_out.rows[static_cast<std::size_t>(r)];
+    held_out_y.row(r) = y.row(i);
+    held_out_weights[r] = weights[i];
+  }
+  for (Eigen::Index l = 0; l < n_measured; ++l) {
+    const Eigen::Index solution = std::min(l, n_solutions - 1);
+    for (Eigen::Index k = 0; k < n_responses; ++k)
+      for (Eigen::Index r = 0; r < rows; ++r)
+        aligned(r, n_responses * l + k) =
+            link(r, n_responses * solution + k) + offset(held_out.rows[static_cast<std::size_t>(r)], k);
+  }
+  return glmsparse::held_out_mean_losses(glmsparse::loss_family(family),
+                                         glmsparse::loss_measure(measure), held_out_y, aligned,
+                                         held_out_weights);
+}
+
+// The fold fits as R lists; each fit is released once converted, so that
+// the fits are not held twice, in C++ and in R, at once.
 template <class Result>
-Rcpp::List to_fold_lists(const std::vector<FoldFit<Result>>& fits, bool relax) {
+Rcpp::List to_fold_lists(std::vector<FoldFit<Result>>& fits, bool relax) {
   Rcpp::List out(fits.size());
   for (std::size_t t = 0; t < fits.size(); ++t) {
-    const FoldFit<Result>& fit = fits[t];
+    FoldFit<Result>& fit = fits[t];
+    if (fit.mean_loss.size() > 0) {
+      out[static_cast<R_xlen_t>(t)] =
+          Rcpp::List::create(Rcpp::Named("path") = to_list(fit.path),
+                             Rcpp::Named("mean_loss") = Rcpp::wrap(fit.mean_loss));
+      fit = FoldFit<Result>();
+      continue;
+    }
     out[static_cast<R_xlen_t>(t)] =
         relax ? Rcpp::List::create(Rcpp::Named("path") = to_list(fit.path),
                                    Rcpp::Named("link") = Rcpp::wrap(fit.link),
@@ -171,6 +228,7 @@ Rcpp::List to_fold_lists(const std::vector<FoldFit<Result>>& fits, bool relax) {
                                    Rcpp::Named("relaxed_link") = Rcpp::wrap(fit.relaxed_link))
               : Rcpp::List::create(Rcpp::Named("path") = to_list(fit.path),
                                    Rcpp::Named("link") = Rcpp::wrap(fit.link));
+    fit = FoldFit<Result>();
   }
   return out;
 }
@@ -180,14 +238,20 @@ Rcpp::List to_fold_lists(const std::vector<FoldFit<Result>>& fits, bool relax) {
 // The paths of every (setting, fold) pair of a single-response family, in
 // the order setting 1 fold 1, setting 1 fold 2, ...; fold f (1-based in
 // `foldid`) is fitted without the observations whose foldid is f. Each is
-// list(path), with `relax` list(path, relaxed).
+// list(path, link), with `relax` list(path, link, relaxed, relaxed_link);
+// without `keep_paths` the paths come without their coefficients. With a
+// `fold_measure` (a measure of held_out_losses_cpp), each worker takes the
+// measure of its fold itself: list(path, mean_loss), mean_loss the weighted
+// mean loss of the held-out rows at each of the setting's `n_measured`
+// lambdas (no relax).
 // [[Rcpp::export]]
 Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
                          Rcpp::NumericVector weights, Rcpp::NumericVector offset,
                          Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
                          Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
                          Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
-                         bool relax, int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
+                         bool relax, bool keep_paths, std::string fold_measure,
+                         int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
   glmsparse::ProblemData data;
   glmsparse::SurvivalData survival;
   single_response_data(family, y, weights, offset, penalty_factor, lower_limit, upper_limit,
@@ -196,7 +260,7 @@ Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
   const std::vector<int> fold_of(foldid.begin(), foldid.end());
   const int n_tasks = static_cast<int>(fold_settings.size()) * n_folds;
 
-  const auto results = with_design(x, [&](auto& design) {
+  auto results = with_design(x, [&](auto& design) {
     using Design = std::decay_t<decltype(design)>;
     using Fit = FoldFit<glmsparse::PathResult>;
     // Gaussian folds with covariance updates share one Gram matrix of all
@@ -223,12 +287,18 @@ Rcpp::List fit_folds_cpp(SEXP x, std::string family, Rcpp::NumericVector y,
                                      setting.grid, monitor);
       const glmsparse::RowSelection held_out = held_out_rows(fold_of, fold);
       fit.link = glmsparse::linear_predictors(design, held_out, fit.path);
+      if (!fold_measure.empty() && fit.path.lambda.size() > 0) {
+        fit.mean_loss = fold_mean_losses(family, fold_measure, data.y, data.offset, data.weights,
+                                         held_out, fit.link, setting.n_measured);
+        fit.link = Eigen::MatrixXd();
+      }
       if (relax) {
         fit.relaxed = relax_single_response(fold_design, family, fold_data, survival,
                                             setting.options, fit.path,
                                             fold_max_active(fold_of, fold), monitor);
         fit.relaxed_link = glmsparse::linear_predictors(design, held_out, fit.relaxed);
       }
+      if (!keep_paths) drop_coefficients(fit.path);
       return fit;
     });
   });
@@ -247,8 +317,8 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
                                Rcpp::NumericVector penalty_factor, Rcpp::NumericVector lower_limit,
                                Rcpp::NumericVector upper_limit, Rcpp::LogicalVector excluded,
                                Rcpp::List settings, Rcpp::IntegerVector foldid, int n_folds,
-                               bool relax, int n_workers,
-                               Rcpp::Nullable<Rcpp::Function> progress) {
+                               bool relax, bool keep_paths, std::string fold_measure,
+                               int n_workers, Rcpp::Nullable<Rcpp::Function> progress) {
   const glmsparse::MultiProblemData data = multi_response_data(
       y, weights, offset, penalty_factor, lower_limit, upper_limit, excluded);
   const Eigen::MatrixXd scales = to_matrix(response_scale);
@@ -256,7 +326,7 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
   const std::vector<int> fold_of(foldid.begin(), foldid.end());
   const int n_tasks = static_cast<int>(fold_settings.size()) * n_folds;
 
-  const auto results = with_design(x, [&](auto& design) {
+  auto results = with_design(x, [&](auto& design) {
     using Design = std::decay_t<decltype(design)>;
     using Fit = FoldFit<glmsparse::MultiPathResult>;
     return run_tasks<Fit>(n_tasks, n_workers, progress, [&](int task, glmsparse::Monitor& monitor) {
@@ -279,12 +349,18 @@ Rcpp::List fit_multi_folds_cpp(SEXP x, std::string family, Rcpp::NumericMatrix y
         return link;
       };
       fit.link = scale_back(glmsparse::linear_predictors(design, held_out, fit.path));
+      if (!fold_measure.empty() && fit.path.lambda.size() > 0) {
+        fit.mean_loss = fold_mean_losses(family, fold_measure, data.y, data.offset, data.weights,
+                                         held_out, fit.link, setting.n_measured);
+        fit.link = Eigen::MatrixXd();
+      }
       if (relax) {
         fit.relaxed = relax_multi_response(fold_design, family, fold_data, setting.options,
                                            grouped, fit.path, fold_max_active(fold_of, fold),
                                            monitor);
         fit.relaxed_link = scale_back(glmsparse::linear_predictors(design, held_out, fit.relaxed));
       }
+      if (!keep_paths) drop_coefficients(fit.path);
       return fit;
     });
   });
@@ -318,4 +394,30 @@ Rcpp::NumericVector concordance_cpp(Rcpp::NumericVector y, Rcpp::NumericVector w
     out[k] = glmsparse::concordance_index(survival.start, survival.stop, survival.status, w,
                                           scores.col(k));
   return out;
+}
+
+// The losses of held-out observations (glmnet's cross-validation measures,
+// every family but cox): y a vector or rows x K matrix, link rows x L or
+// rows x K x L. With weights, the weighted mean loss under each of the L
+// solutions; without, the rows x L losses.
+// [[Rcpp::export]]
+Rcpp::NumericVector held_out_losses_cpp(std::string family, std::string measure,
+                                        Rcpp::NumericVector y, Rcpp::NumericVector link,
+                                        Rcpp::Nullable<Rcpp::NumericVector> weights) {
+  const bool y_is_matrix = y.hasAttribute("dim");
+  const Eigen::Index rows = y_is_matrix ? Rcpp::as<Rcpp::IntegerVector>(y.attr("dim"))[0] : y.size();
+  const Eigen::Index y_columns = rows > 0 ? y.size() / rows : 1;
+  if (rows == 0 || link.size() % rows != 0) Rcpp::stop("`link` must have one row per observation.");
+  const Eigen::Map<const Eigen::MatrixXd> response(y.begin(), rows, y_columns);
+  const Eigen::Map<const Eigen::MatrixXd> predictors(link.begin(), rows, link.size() / rows);
+  const glmsparse::LossFamily loss_family = glmsparse::loss_family(family);
+  const glmsparse::LossMeasure loss_measure = glmsparse::loss_measure(measure);
+  if (weights.isNotNull()) {
+    const Rcpp::NumericVector w(weights.get());
+    const Eigen::Map<const Eigen::VectorXd> observation_weights(w.begin(), w.size());
+    return Rcpp::wrap(glmsparse::held_out_mean_losses(loss_family, loss_measure, response,
+                                                      predictors, observation_weights));
+  }
+  return Rcpp::wrap(
+      glmsparse::held_out_losses(loss_family, loss_measure, response, predictors));
 }

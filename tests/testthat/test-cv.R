@@ -264,6 +264,33 @@ test_that("keep = TRUE returns the pre-validated fits of the held-out folds", {
                unname(predict(fold_fit, newx = data$x[held_out, ])), tolerance = 1e-6)
 })
 
+test_that("the measure taken by the fold workers equals the one taken from kept predictions", {
+  # Without keep the workers take the per-fold measure themselves; with keep
+  # it is taken in R from the held-out linear predictors.
+  for (family in c("gaussian", "binomial", "poisson", "multinomial", "mgaussian")) {
+    data <- simulate_cv_data(family)
+    offset <- if (family %in% c("binomial", "poisson")) rnorm(nrow(data$x), sd = 0.2) else NULL
+    measures <- switch(family, binomial = c("deviance", "class", "mse", "mae"),
+                       multinomial = c("deviance", "class", "mae"), poisson = c("deviance", "mse"),
+                       "mse")
+    # mgaussian folds fit responses scaled by their own standard deviations.
+    standardize.response <- family == "mgaussian"
+    for (type.measure in measures) {
+      run_cv <- function(keep) {
+        arguments <- list(data$x, data$y, family = family, foldid = data$foldid, offset = offset,
+                          type.measure = type.measure, keep = keep)
+        if (standardize.response) arguments$standardize.response <- TRUE
+        do.call(cv.glmsparse, arguments)
+      }
+      by_workers <- run_cv(keep = FALSE)
+      from_kept <- run_cv(keep = TRUE)
+      expect_null(by_workers$fit.preval)
+      expect_equal(by_workers$cvm, from_kept$cvm, tolerance = 1e-12, info = paste(family, type.measure))
+      expect_equal(by_workers$cvsd, from_kept$cvsd, tolerance = 1e-12, info = paste(family, type.measure))
+    }
+  }
+})
+
 test_that("coef, predict and plot use lambda.1se by default", {
   data <- simulate_cv_data("gaussian")
   cv <- cv.glmsparse(data$x, data$y, foldid = data$foldid)

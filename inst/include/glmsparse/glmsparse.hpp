@@ -12,6 +12,7 @@
 #include "glm_path.hpp"
 #include "linear_predictors.hpp"
 #include "gram_updates.hpp"
+#include "held_out_loss.hpp"
 #include "irls_updates.hpp"
 #include "monitor.hpp"
 #include "multi_path.hpp"
