@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -439,7 +440,10 @@ class GlmPath {
   // The change of eta over a full step, intercept_change + X d, computed
   // once per step (the line search only rescales it), in parallel over
   // blocks of rows: each row sums over the variables in the same order
-  // whatever the number of threads.
+  // whatever the blocks, so the result does not depend on the number of
+  // threads. Dense blocks are sized to stay in cache; a sparse column is
+  // searched for each block's first row, so sparse x gets one block per
+  // thread.
   void compute_step_eta(const std::vector<Eigen::Index>& working_set, double intercept_change) {
     std::vector<Eigen::Index> moved;
     std::vector<double> scaled_change;
@@ -450,8 +454,11 @@ class GlmPath {
     }
     const Eigen::Index n = x_.rows();
     step_eta_.setConstant(n, intercept_change);
-    constexpr Eigen::Index block = 4096;
-    parallel_for_chunks(options_.n_threads, (n + block - 1) / block, [&](Eigen::Index c) {
+    const int n_threads = std::max(options_.n_threads, 1);
+    const Eigen::Index block = std::is_same<Design, DenseDesign>::value
+                                   ? Eigen::Index{4096}
+                                   : std::max<Eigen::Index>((n + n_threads - 1) / n_threads, 1);
+    parallel_for_chunks(n_threads, (n + block - 1) / block, [&](Eigen::Index c) {
       const Eigen::Index begin = c * block, end = std::min(n, begin + block);
       for (std::size_t k = 0; k < moved.size(); ++k)
         x_.raw_axpy_rows(moved[k], scaled_change[k], step_eta_, begin, end);
