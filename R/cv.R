@@ -336,7 +336,7 @@ cv_measure <- function(spec, fit, folds, foldid, type.measure, grouped, alignmen
   cv_raw <- if (!is.null(folds[[1]]$mean_loss)) {
     # Taken by the fold workers (see worker_measure()).
     list(values = do.call(rbind, lapply(folds, `[[`, "mean_loss")),
-         weights = vapply(rows, function(r) sum(spec$weights[r]), numeric(1), USE.NAMES = FALSE),
+         weights = fold_sums(spec$weights, rows),
          by_fold = TRUE)
   } else if (spec$family == "cox") {
     cox_raw_measure(held_out_link, rows, spec, folds, type.measure, grouped, n_lambda)
@@ -391,14 +391,13 @@ cox_raw_measure <- function(held_out_link, rows, spec, folds, type.measure, grou
   weights <- spec$weights
   status <- y[, ncol(y)]
   values <- matrix(NA_real_, nfolds, n_lambda)
-  fold_total <- function(v) vapply(rows, function(r) sum(v[r]), numeric(1), USE.NAMES = FALSE)
   if (type.measure == "C") {
     for (f in seq_len(nfolds)) {
       held_out <- rows[[f]]
       values[f, ] <- concordance_cpp(subset_survival(y, held_out), weights[held_out],
                                      held_out_link(f))
     }
-    return(list(values = values, weights = fold_total(weights), by_fold = TRUE))
+    return(list(values = values, weights = fold_sums(weights, rows), by_fold = TRUE))
   }
   if (!grouped && spec$nobs / nfolds < 10) {
     warning("Fewer than 10 observations per fold: `grouped = TRUE` is used for the Cox deviance.", call. = FALSE)
@@ -423,8 +422,11 @@ cox_raw_measure <- function(held_out_link, rows, spec, folds, type.measure, grou
     }
     values[f, ] <- values[f, ] / sum(weights[held_out] * status[held_out])
   }
-  list(values = values, weights = fold_total(weights * status), by_fold = TRUE)
+  list(values = values, weights = fold_sums(weights * status, rows), by_fold = TRUE)
 }
+
+# The sum of v over each fold's rows (`rows`: a list of row indices per fold).
+fold_sums <- function(v, rows) vapply(rows, function(r) sum(v[r]), numeric(1), USE.NAMES = FALSE)
 
 # The rows of a survival matrix, with its strata.
 subset_survival <- function(y, rows) {
@@ -440,7 +442,7 @@ cv_raw_measure <- function(held_out_link, rows, spec, type.measure, grouped, n_l
   nfolds <- length(rows)
   y <- spec$y
   weights <- spec$weights
-  fold_total <- vapply(rows, function(r) sum(weights[r]), numeric(1), USE.NAMES = FALSE)
+  fold_total <- fold_sums(weights, rows)
   if (spec$nobs / nfolds < 3 && grouped) {
     warning("Fewer than 3 observations per fold: `grouped = FALSE` is used.", call. = FALSE)
     grouped <- FALSE
