@@ -31,12 +31,14 @@
 #'   default grid and its k-th solution stands for the k-th lambda of the
 #'   fit on all the data (not available with a given `lambda`).
 #' @param grouped As in glmnet: `TRUE` computes the measure and its standard
-#'   error from the per-fold averages; `FALSE` (and `"auc"` always) per
-#'   observation.
+#'   error from the per-fold averages; `FALSE` from the values per
+#'   observation (`"auc"`, `"C"` and the Cox deviance are always per fold).
 #' @param keep If `TRUE`, the result also holds the pre-validated fits
 #'   `fit.preval` (linear predictors of each observation from the fold that
 #'   held it out: n x nlambda, or n x classes x nlambda for the
-#'   multi-response families) and `foldid`.
+#'   multi-response families) and `foldid`. Without it no such matrix is
+#'   made: with per-fold measures each fold's worker takes the measure
+#'   itself.
 #' @param relax If `TRUE`, cross-validate the relaxed lasso too (see
 #'   `relax` in [glmsparse()]): every fold is also refitted without penalty
 #'   on each active set, and the measure is computed for each blend `gamma`.
