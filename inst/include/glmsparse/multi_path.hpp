@@ -253,12 +253,7 @@ class MultiResponsePath {
     const auto size = static_cast<Eigen::Index>(working_set.size());
     std::vector<Eigen::Index> slot(static_cast<std::size_t>(x_.cols()), -1);
     for (Eigen::Index s = 0; s < size; ++s) slot[static_cast<std::size_t>(working_set[static_cast<std::size_t>(s)])] = s;
-    Eigen::VectorXd start(size * n_responses_ + n_responses_);
-    for (Eigen::Index k = 0; k < n_responses_; ++k) {
-      for (Eigen::Index s = 0; s < size; ++s)
-        start[k * size + s] = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
-      start[size * n_responses_ + k] = intercept_[k];
-    }
+    const Eigen::VectorXd start = coefficient_vector(working_set);
     Eigen::VectorXd target = start;
     std::vector<double> change;
     bool moves = false;
@@ -276,20 +271,8 @@ class MultiResponsePath {
       moves = true;
     }
     if (!moves) return;
-    const double current = objective(lambda);
-    const Eigen::MatrixXd saved_eta = eta_;
-    const Eigen::VectorXd saved_penalties = response_penalties();
-    const double saved_group_penalty = state_.group_penalty_total;
-    set_coefficients(working_set, target);
-    const double candidate = objective(lambda);
-    if (std::isfinite(candidate) && candidate < current) {
-      set_point();
-      return;
-    }
-    set_coefficients(working_set, start);
-    eta_ = saved_eta;
-    for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = saved_penalties[k];
-    state_.group_penalty_total = saved_group_penalty;
+    double current = objective(lambda);
+    move_if_lower(lambda, working_set, start, target, current);
   }
 
   // Solves the quadratic model of classes [first, last) at the current point.
@@ -401,12 +384,7 @@ class MultiResponsePath {
   bool extrapolate_steps(double lambda, const std::vector<Eigen::Index>& working_set,
                          AndersonHistory& history, double& current) {
     const auto size = static_cast<Eigen::Index>(working_set.size());
-    Eigen::VectorXd iterate(size * n_responses_ + n_responses_);
-    for (Eigen::Index k = 0; k < n_responses_; ++k) {
-      for (Eigen::Index s = 0; s < size; ++s)
-        iterate[k * size + s] = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
-      iterate[size * n_responses_ + k] = intercept_[k];
-    }
+    const Eigen::VectorXd iterate = coefficient_vector(working_set);
     if (!history.record(iterate)) return false;
     Eigen::VectorXd target;
     const bool combined = history.combination(target);
@@ -416,6 +394,28 @@ class MultiResponsePath {
       for (Eigen::Index s = 0; s < size; ++s)
         if (!penalty_.within_limits(target[k * size + s], working_set[static_cast<std::size_t>(s)]))
           return false;
+    return move_if_lower(lambda, working_set, iterate, target, current);
+  }
+
+  // The working set's coefficients, class after class, then the
+  // intercepts: the layout set_coefficients() reads.
+  Eigen::VectorXd coefficient_vector(const std::vector<Eigen::Index>& working_set) {
+    const auto size = static_cast<Eigen::Index>(working_set.size());
+    Eigen::VectorXd values(size * n_responses_ + n_responses_);
+    for (Eigen::Index k = 0; k < n_responses_; ++k) {
+      for (Eigen::Index s = 0; s < size; ++s)
+        values[k * size + s] = response(k).coefficients[working_set[static_cast<std::size_t>(s)]];
+      values[size * n_responses_ + k] = intercept_[k];
+    }
+    return values;
+  }
+
+  // Moves to `target` if that lowers the objective below `current` (then
+  // updated, with the model at the new point); else back to `start`, with
+  // eta and the penalty totals as they were. Both laid out as
+  // coefficient_vector() lays them out.
+  bool move_if_lower(double lambda, const std::vector<Eigen::Index>& working_set,
+                     const Eigen::VectorXd& start, const Eigen::VectorXd& target, double& current) {
     const Eigen::MatrixXd saved_eta = eta_;
     const Eigen::VectorXd saved_penalties = response_penalties();
     const double saved_group_penalty = state_.group_penalty_total;
@@ -426,7 +426,7 @@ class MultiResponsePath {
       set_point();
       return true;
     }
-    set_coefficients(working_set, iterate);
+    set_coefficients(working_set, start);
     eta_ = saved_eta;
     for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = saved_penalties[k];
     state_.group_penalty_total = saved_group_penalty;
