@@ -36,8 +36,9 @@ struct Binomial {
   }
   // b''(eta) = mu (1 - mu), floored as glmnet does so that the IRLS weights
   // of (nearly) separated observations stay positive.
-  static double curvature(double mu) {
-    return std::max(mu * (1.0 - mu), minimum_probability * (1.0 - minimum_probability));
+  static double curvature(double mu) { return std::max(mu * (1.0 - mu), curvature_floor()); }
+  static constexpr double curvature_floor() {
+    return minimum_probability * (1.0 - minimum_probability);
   }
   // log(1 + e^eta) - y eta, without overflow.
   static double loss(double y, double eta) {
@@ -64,6 +65,9 @@ struct Poisson {
 
   static double mean(double eta) { return std::exp(eta); }
   static double curvature(double mu) { return mu; }
+  // No floor; a mean that underflows to 0 counts as one (see
+  // SeparableDatafit::curvature_follows_loss).
+  static constexpr double curvature_floor() { return 0.0; }
   static double loss(double y, double eta) { return std::exp(eta) - y * eta; }
   static double saturated_loss(double y) { return y > 0.0 ? y - y * std::log(y) : 0.0; }
   static double link(double mu) { return std::log(mu); }
@@ -82,7 +86,9 @@ struct Poisson {
 //   null_intercept(offset), the intercept of the model with the offset only;
 //   stall_rule: when glmnet deems the deviance ratio of a default path stalled;
 //   shift_invariant: whether L(eta + c) = L(eta) for every constant c;
-//   exact_curvature: whether the IRLS weights are the whole Hessian.
+//   exact_curvature: whether the IRLS weights are the whole Hessian;
+//   curvature_follows_loss(v), for such datafits: whether no IRLS weight at
+//     this point is at a floor.
 template <class Family>
 class SeparableDatafit {
  public:
@@ -127,6 +133,15 @@ class SeparableDatafit {
   }
 
   double saturated_loss() const { return saturated_loss_; }
+
+  // True when no row of positive weight has its IRLS weight at the
+  // family's floor, so that the weights are the loss's curvature.
+  bool curvature_follows_loss(const Eigen::VectorXd& irls_weights) const {
+    for (Eigen::Index i = 0; i < irls_weights.size(); ++i)
+      if (weights_[i] > 0.0 && !(irls_weights[i] > weights_[i] * Family::curvature_floor()))
+        return false;
+    return true;
+  }
 
   // The loss is a sum of terms that may cancel (e^eta - y eta for a count
   // of e), so its rounding follows their magnitudes, not its value; a log
