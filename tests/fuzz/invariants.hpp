@@ -557,8 +557,14 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
     const Evaluation e = evaluate(problem, summary, first);
     const Eigen::MatrixXd response =
         problem.family == Family::cox ? Eigen::MatrixXd(problem.survival.status) : problem.y;
+    // Besides the rounding of its own terms, each gradient inherits that of
+    // the linear predictors, curvature times eta_error per row: large when
+    // an intercept cancels large terms of X b (a poisson intercept of 1e5
+    // against unpenalized coefficients near 1e100 on columns near 1e-96).
+    const Eigen::MatrixXd inherited =
+        e.at.curvature.cwiseAbs().cwiseProduct(linear_predictor_error(problem, first)) / kEps;
     const Eigen::MatrixXd terms =
-        e.at.gradient.cwiseAbs() + 2.0 * summary.w.asDiagonal() * response.cwiseAbs();
+        e.at.gradient.cwiseAbs() + 2.0 * summary.w.asDiagonal() * response.cwiseAbs() + inherited;
     const Eigen::MatrixXd rounding = summary.term_size.transpose() * terms;  // p x K
     double bound = 0.0;
     for (Eigen::Index j = 0; j < problem.p; ++j) {
