@@ -70,6 +70,20 @@ TEST_CASE("The secant stops at zero, at the limits, and leaves zeros alone", "[s
   CHECK(change[2] == 0.0);
   CHECK(change[3] == Approx(-0.15).margin(1e-15));  // to -0.1
 
+  // What the moves stopped at zero or a limit leave out of t (b1 - b2): the
+  // unstopped moves would be -0.2, 0.4, -0.7 (b1 = 0 stays, b2 = 0.7) and
+  // -0.15; only variable 3's is taken as is, and its stopped part is exactly 0.
+  std::vector<double> stopped;
+  double step = 0.0;
+  REQUIRE(secant.predict(lambda, kActiveSet, latest, penalty, change, intercept_change, &stopped, &step));
+  CHECK(step == Approx(1.0).epsilon(1e-14));
+  CHECK(stopped[0] == Approx(0.1).margin(1e-15));
+  CHECK(stopped[1] == Approx(-0.3).margin(1e-15));
+  CHECK(stopped[2] == Approx(0.7).margin(1e-15));
+  CHECK(stopped[3] == 0.0);
+  for (std::size_t k = 0; k < 4; ++k)
+    CHECK(change[k] - stopped[k] == Approx(step * (latest[k] - older[k])).margin(1e-15));
+
   // A group's coefficients may change sign.
   PathSecant group_secant(false);
   group_secant.record(lambda2, kActiveSet, older, 0.0, true);

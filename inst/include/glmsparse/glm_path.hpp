@@ -206,7 +206,10 @@ class GlmPath {
 
   // Moves to the secant's prediction of the solution at lambda
   // (path_secant.hpp) if that lowers the objective; else stays at the warm
-  // start, exactly. Costs one product of X with the change, like a step's.
+  // start, exactly. The change of eta is the secant of the last two
+  // solutions' linear predictors, plus the columns whose move the secant
+  // stopped at zero or a limit: O(n) and a few columns, not a product of x
+  // with the whole change.
   void start_from_secant(double lambda) {
     // Majorization steps (Cox) converge linearly, and their stopping rule
     // estimates the rate from the path's own progress: from a predicted
@@ -214,9 +217,11 @@ class GlmPath {
     // solution.
     if (!Datafit::exact_curvature) return;
     const std::vector<Eigen::Index>& active_set = state_.active_set;
-    double intercept_change = 0.0;
-    if (!secant_.predict(lambda, active_set, state_.coefficients, penalty_, full_step_, intercept_change))
+    double intercept_change = 0.0, t = 0.0;
+    if (!secant_.predict(lambda, active_set, state_.coefficients, penalty_, full_step_, intercept_change,
+                         &stopped_change_, &t))
       return;
+    const double unstopped_intercept_change = intercept_change;
     if (!options_.intercept || Datafit::shift_invariant) intercept_change = 0.0;
     const double before = objective(lambda);
     const double start_penalty = state_.penalty_total;
@@ -224,7 +229,15 @@ class GlmPath {
     const Eigen::VectorXd start_eta = eta_;
     std::vector<double> start_values(active_set.size());
     for (std::size_t k = 0; k < active_set.size(); ++k) start_values[k] = state_.coefficients[active_set[k]];
-    compute_step_eta(active_set, intercept_change);
+    if (secant_etas_ == 2 && eta_ == latest_eta_) {
+      // eta is still that of the latest recorded solution.
+      std::swap(full_step_, stopped_change_);
+      compute_step_eta(active_set, intercept_change - unstopped_intercept_change);
+      std::swap(full_step_, stopped_change_);
+      step_eta_ += t * (latest_eta_ - older_eta_);
+    } else {
+      compute_step_eta(active_set, intercept_change);
+    }
     eta_ += step_eta_;
     intercept_ += intercept_change;
     double penalty_total = 0.0;
@@ -531,6 +544,15 @@ class GlmPath {
     result.status.push_back(outcome.status);
     secant_.record(lambda, state_.active_set, state_.coefficients, intercept_,
                    outcome.status == LambdaStatus::converged);
+    if (Datafit::exact_curvature) {  // the secant's linear predictors, as it records
+      if (outcome.status == LambdaStatus::converged) {
+        older_eta_.swap(latest_eta_);
+        latest_eta_ = eta_;
+        secant_etas_ = std::min(secant_etas_ + 1, 2);
+      } else {
+        secant_etas_ = 0;
+      }
+    }
     return dev_ratio;
   }
 
@@ -574,6 +596,12 @@ class GlmPath {
   std::vector<double> full_step_;
   Eigen::VectorXd step_eta_;
   PathSecant secant_;
+  // The linear predictors of the last two solutions the secant recorded
+  // (secant_etas_ of them are valid), and the parts of its moves that
+  // stopped at zero or a limit.
+  Eigen::VectorXd latest_eta_, older_eta_;
+  int secant_etas_ = 0;
+  std::vector<double> stopped_change_;
   // The quadratic model's point, counted; gradient_point_[j] is the point at
   // which state_.gradient[j] was last computed exactly (coordinate descent
   // overwrites it with the model's gradient, which is not).
