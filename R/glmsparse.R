@@ -149,8 +149,10 @@
 #' @param trace.it If 1, show a progress bar over the lambdas (and one over
 #'   the refits of `relax = TRUE`).
 #' @param nthreads Number of threads for the parts of the fit that run in
-#'   parallel: the covariance matrix used for tall dense `x` and the
-#'   gradients that screen variables in and out at each lambda.
+#'   parallel: the covariance matrix used for tall dense `x`, the
+#'   gradients that screen variables in and out at each lambda and, for
+#'   the families fitted by Newton steps on a dense `x` of 4096 rows or
+#'   more, each coordinate update (two threads, each on half of the rows).
 #'   The default, `NULL`, uses [RcppParallel::defaultNumThreads()], which
 #'   follows [RcppParallel::setThreadOptions()]. The result does not depend
 #'   on the number of threads, bit for bit.

@@ -99,20 +99,26 @@ check_case <- function(label, setup, long_call, delay, measure_first = FALSE) {
 # Lasso paths slow enough to take tens of seconds: many correlated
 # variables and a tight threshold. The binomial fit takes about 45 s on one
 # core; for cross-validation the gaussian fit on all data takes about 10 s,
-# then come 10 folds of about as long each on 2 threads.
-setup <- function(family) sprintf('
+# then come 10 folds of about as long each on 2 threads. With 4096 rows or
+# more a binomial fit on two threads splits each coordinate update between
+# them by rows, the helper thread in lockstep with the one R called.
+setup <- function(family, n = 2000, p = 4000) sprintf('
 set.seed(1)
-n <- 2000; p <- 4000
+n <- %d; p <- %d
 x <- matrix(rnorm(n * p), n, p)
 x <- x + 0.9 * x[, c(2:p, 1)]
 eta <- drop(x[, 1:40] %%*%% rnorm(40))
 family <- "%s"
 y <- if (family == "binomial") rbinom(n, 1, 1 / (1 + exp(-eta / 4))) else eta + rnorm(n)
-', family)
+', n, p, family)
 
 results <- c(
   check_case("single fit (binomial, n = 2000, p = 4000)", setup("binomial"),
              'glmsparse(x, y, family = "binomial", lambda.min.ratio = 1e-3, nlambda = 300, thresh = 1e-12, nthreads = 1)',
+             delay = function(reference) 3),
+  check_case("single fit on 2 threads split by rows (binomial, n = 6000, p = 1000)",
+             setup("binomial", 6000, 1000),
+             'glmsparse(x, y, family = "binomial", lambda.min.ratio = 1e-3, nlambda = 300, thresh = 1e-12, nthreads = 2)',
              delay = function(reference) 3),
   check_case("cv.glmsparse (gaussian), 10 folds on 2 threads", setup("gaussian"),
              'cv.glmsparse(x, y, lambda.min.ratio = 1e-3, thresh = 1e-12, nfolds = 10, nthreads = 2)',

@@ -323,6 +323,40 @@ TEST_CASE("Cox paths satisfy the KKT conditions at every lambda", "[cox][path][k
   }
 }
 
+// With 4096 rows or more a dense design splits each coordinate's work
+// between two blocks of rows (irls_updates.hpp), run by two threads when
+// there are two: the path must not depend on the number of threads.
+TEST_CASE("Cox paths split by rows are the same for any number of threads", "[cox][path][threads]") {
+  std::mt19937 rng(64);
+  const Eigen::Index n = 4200, p = 6;
+  for (const Case& c : {kCases[0], kCases[3]}) {
+    INFO("counting=" << c.counting << " strata=" << c.strata);
+    const Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.3);
+    const SurvivalData survival = random_survival(rng, n, c.counting, c.strata);
+    glmsparse::ProblemData data;
+    data.weights = test_helpers::random_uniform(rng, n, 0.2, 3.0);
+    data.offset = test_helpers::random_vector(rng, n, 0.0, 0.3);
+    test_helpers::set_variable_defaults(rng, p, data);
+    FitOptions options;
+    options.intercept = false;
+    options.thresh = 1e-10;
+    LambdaGrid grid;
+    grid.nlambda = 12;
+    grid.lambda_min_ratio = 1e-3;
+    test_helpers::DenseFixture fixture(x);
+    glmsparse::Monitor monitor;
+    options.n_threads = 1;
+    const PathResult one = glmsparse::fit_cox_path(fixture.design, data, survival, options, grid, monitor);
+    options.n_threads = 2;
+    const PathResult two = glmsparse::fit_cox_path(fixture.design, data, survival, options, grid, monitor);
+    CHECK(one.beta_value == two.beta_value);
+    CHECK(one.beta_row == two.beta_row);
+    CHECK(one.n_passes == two.n_passes);
+    CHECK(two.df.back() >= 3);
+    check_cox_kkt(x, data, survival, options, two);
+  }
+}
+
 // Every subject has its event at the same time: the partial likelihood
 // sum_i w_i eta_i - log sum_j w_j e^eta_j is largest at beta = 0, where it
 // equals the saturated model's, so the path is zero throughout. Its gradients

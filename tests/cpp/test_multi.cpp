@@ -899,6 +899,41 @@ void check_paths(unsigned seed) {
 
 }  // namespace
 
+namespace {
+
+// Dense designs of 4096 rows or more split each coordinate's work between
+// two blocks of rows (irls_updates.hpp), run by two threads when there are
+// two (ungrouped paths): the path must not depend on the number of threads.
+template <class Datafit>
+void check_row_split(unsigned seed) {
+  std::mt19937 rng(seed);
+  const Setting setting{4400, 8, true, true, true, true, 1.0};
+  const MultiProblem problem = random_multi_problem<Datafit>(rng, setting, 3);
+  for (bool grouped : {false, true}) {
+    INFO(Datafit::name << " grouped=" << grouped);
+    FitOptions options = options_for(setting, 1e-10);
+    options.n_threads = 1;
+    const MultiPathResult one = fit<Datafit, test_helpers::DenseFixture>(problem, options, grouped, default_grid(setting));
+    options.n_threads = 2;
+    const MultiPathResult two = fit<Datafit, test_helpers::DenseFixture>(problem, options, grouped, default_grid(setting));
+    REQUIRE(one.beta.size() == two.beta.size());
+    for (std::size_t k = 0; k < one.beta.size(); ++k) {
+      CHECK(one.beta[k].value == two.beta[k].value);
+      CHECK(one.beta[k].row == two.beta[k].row);
+    }
+    CHECK(one.intercept == two.intercept);
+    CHECK(one.n_passes == two.n_passes);
+    CHECK(two.df.back() >= 4);
+    check_kkt<Datafit>(problem, options, grouped, two);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Multi-response paths split by rows are the same for any number of threads", "[multi][path][threads]") {
+  SECTION("multinomial") { check_row_split<Multinomial>(56); }
+}
+
 TEST_CASE("Multi-response paths satisfy the KKT conditions at every lambda", "[multi][path][kkt]") {
   SECTION("multinomial") { check_paths<Multinomial>(54); }
   SECTION("mgaussian") { check_paths<MultiGaussian>(55); }

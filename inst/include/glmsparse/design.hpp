@@ -130,6 +130,18 @@ class DenseDesign {
   // v += a * x_j, raw column.
   void raw_axpy(Index j, double a, VectorXd& v) const { v.noalias() += a * x_.col(j); }
 
+  // raw_dot and raw_weighted_axpy over rows [begin, end) only, for splitting
+  // coordinate updates between threads by rows.
+  double raw_dot_rows(Index j, const VectorXd& v, Index begin, Index end) const {
+    return x_.col(j).segment(begin, end - begin).dot(v.segment(begin, end - begin));
+  }
+  void raw_weighted_axpy_rows(Index j, double a, const VectorXd& w, VectorXd& v, Index begin,
+                              Index end) const {
+    const Index size = end - begin;
+    v.segment(begin, size).noalias() +=
+        a * x_.col(j).segment(begin, size).cwiseProduct(w.segment(begin, size));
+  }
+
   // v[begin:end) += a * x_j[begin:end), raw column: for splitting X b over
   // blocks of rows.
   void raw_axpy_rows(Index j, double a, VectorXd& v, Index begin, Index end) const {

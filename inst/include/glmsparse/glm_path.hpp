@@ -301,8 +301,12 @@ class GlmPath {
       const double relative_tolerance =
           options_.thresh * newton_tolerance_factor() *
           std::min(1.0, std::abs(current) / std::max(model_size, 1e-300));
-      const SolveOutcome inner = solver.solve(lambda, working_set, state_, tolerance, relative_tolerance,
-                                              max_passes - total.n_passes);
+      SolveOutcome inner;
+      {
+        const auto split = updates_.split_between_threads(options_.n_threads);
+        inner = solver.solve(lambda, working_set, state_, tolerance, relative_tolerance,
+                             max_passes - total.n_passes);
+      }
       total.n_passes += inner.n_passes;
       // What the model expects this step to gain (its objective, as the
       // solver keeps it, at the start less at its minimiser).

@@ -22,11 +22,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "design.hpp"
+#include "lockstep.hpp"
 
 namespace glmsparse {
 
@@ -37,10 +40,47 @@ class IrlsUpdates {
   static constexpr bool exact_gradients_are_free = false;
 
   IrlsUpdates(const Design& x, bool intercept)
-      : x_(x), intercept_(intercept), column_sum_(x.cols()), column_sum_step_(x.cols(), -1) {}
+      : x_(x), intercept_(intercept), column_sum_(x.cols()), column_sum_step_(x.cols(), -1) {
+    // Dense columns of thousands of rows are split in two blocks of rows,
+    // whose parts of each inner product are summed: with two threads each
+    // block is one thread's (see split_between_threads). The split does not
+    // depend on the number of threads, so neither do the results.
+    if constexpr (std::is_same<Design, DenseDesign>::value) {
+      if (x.rows() >= min_split_rows) split_row_ = x.rows() / 2 / 8 * 8;
+    }
+  }
+
+  // While the returned guard lives (one inner solve), a helper thread takes
+  // the second block of rows of every coordinate's inner product and
+  // update, in lockstep with the calling thread; nothing without the split
+  // or with one thread. Only the calling thread may use the updates then.
+  class SplitScope {
+   public:
+    explicit SplitScope(IrlsUpdates* updates) : updates_(updates) {}
+    SplitScope(SplitScope&& other) noexcept : updates_(other.updates_) { other.updates_ = nullptr; }
+    SplitScope(const SplitScope&) = delete;
+    SplitScope& operator=(const SplitScope&) = delete;
+    SplitScope& operator=(SplitScope&&) = delete;
+    ~SplitScope() {
+      if (updates_) updates_->stop_helper();
+    }
+
+   private:
+    IrlsUpdates* updates_;
+  };
+  SplitScope split_between_threads(int n_threads) {
+    if constexpr (std::is_same<Design, DenseDesign>::value) {
+      if (split_row_ > 0 && n_threads >= 2 && !helper_) {
+        helper_ = std::make_shared<LockstepHelper>([this] { run_second_block(); });
+        return SplitScope(this);
+      }
+    }
+    return SplitScope(nullptr);
+  }
 
   // A new quadratic model: IRLS weights v and weighted residual v o r.
   void set_point(const Eigen::VectorXd& irls_weights, const Eigen::VectorXd& weighted_residual) {
+    pending_column_ = -1;  // the residual is replaced
     irls_weights_ = irls_weights;
     weighted_residual_ = weighted_residual;
     weight_total_ = irls_weights_.sum();
@@ -60,10 +100,14 @@ class IrlsUpdates {
   // Weights that are all zero (a cox model whose risk sets are single
   // subjects) leave nothing to centre: the model is flat.
   double gradient(Eigen::Index j) {
-    if (!centred()) return x_.raw_dot(j, weighted_residual_) * x_.standardization().inv_scale(j);
+    if (!centred()) return residual_dot(j) * x_.standardization().inv_scale(j);
     double dot;
     if (column_sum_step_[j] == step_) {
-      dot = x_.raw_dot(j, weighted_residual_);
+      dot = residual_dot(j);
+    } else if (split_row_ > 0) {
+      dot = residual_dot(j);
+      column_sum_[j] = x_.raw_dot(j, irls_weights_);
+      column_sum_step_[j] = step_;
     } else {
       const auto both = x_.raw_dot_pair(j, weighted_residual_, irls_weights_);
       dot = both.first;
@@ -115,7 +159,14 @@ class IrlsUpdates {
   // to the profiled intercept; only sum(v o r) is tracked.
   void update(Eigen::Index j, double delta) {
     const double step = -delta * x_.standardization().inv_scale(j);
-    x_.raw_weighted_axpy(j, step, irls_weights_, weighted_residual_);
+    if (helper_) {
+      // Applied by both threads with the next inner product.
+      apply_pending();
+      pending_column_ = j;
+      pending_step_ = step;
+    } else {
+      x_.raw_weighted_axpy(j, step, irls_weights_, weighted_residual_);
+    }
     if (intercept_) {
       weighted_residual_sum_ += step * column_sum(j);
       if (centred() && std::abs(weighted_residual_sum_) > max_shift * residual_scale_ * weight_total_)
@@ -129,7 +180,8 @@ class IrlsUpdates {
   }
 
   // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
-  double residual_sum_of_squares() const {
+  double residual_sum_of_squares() {
+    apply_pending();
     double total = 0.0;
     for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i)
       if (irls_weights_[i] > 0.0) total += weighted_residual_[i] * weighted_residual_[i] / irls_weights_[i];
@@ -193,11 +245,67 @@ class IrlsUpdates {
   // The residual's common shift, sum(v o r) / sum(v), moves to the intercept
   // change; the sum is recomputed from the residual, not tracked.
   void absorb_shift() {
+    apply_pending();
     const double shift = weighted_residual_sum_ / weight_total_;
     weighted_residual_ -= shift * irls_weights_;
     absorbed_intercept_change_ += shift;
     weighted_residual_sum_ = weighted_residual_.sum();
   }
+
+  // <x_j, v o r>, raw. Split, the two blocks' parts are summed in that
+  // order; with the helper, it takes the second block's part and the move
+  // still pending on its rows, while this thread does the first's.
+  double residual_dot(Eigen::Index j) {
+    if constexpr (std::is_same<Design, DenseDesign>::value) {
+      if (split_row_ > 0) {
+        if (!helper_)
+          return x_.raw_dot_rows(j, weighted_residual_, 0, split_row_) +
+                 x_.raw_dot_rows(j, weighted_residual_, split_row_, x_.rows());
+        helper_dot_column_ = j;
+        helper_->post();
+        if (pending_column_ >= 0)
+          x_.raw_weighted_axpy_rows(pending_column_, pending_step_, irls_weights_, weighted_residual_, 0,
+                                    split_row_);
+        const double first = x_.raw_dot_rows(j, weighted_residual_, 0, split_row_);
+        helper_->wait();
+        pending_column_ = -1;
+        return first + helper_dot_;
+      }
+    }
+    return x_.raw_dot(j, weighted_residual_);
+  }
+
+  // The helper's share: the pending move and the inner product (if asked)
+  // on the second block of rows.
+  void run_second_block() {
+    if constexpr (std::is_same<Design, DenseDesign>::value) {
+      const Eigen::Index n = x_.rows();
+      if (pending_column_ >= 0)
+        x_.raw_weighted_axpy_rows(pending_column_, pending_step_, irls_weights_, weighted_residual_,
+                                  split_row_, n);
+      if (helper_dot_column_ >= 0) helper_dot_ = x_.raw_dot_rows(helper_dot_column_, weighted_residual_, split_row_, n);
+    }
+  }
+
+  // Applies a pending move to the residual (both blocks, in parallel).
+  void apply_pending() {
+    if constexpr (std::is_same<Design, DenseDesign>::value) {
+      if (pending_column_ < 0) return;
+      helper_dot_column_ = -1;
+      helper_->post();
+      x_.raw_weighted_axpy_rows(pending_column_, pending_step_, irls_weights_, weighted_residual_, 0, split_row_);
+      helper_->wait();
+      pending_column_ = -1;
+    }
+  }
+
+  void stop_helper() {
+    apply_pending();
+    helper_.reset();
+  }
+
+  // Below this many rows a coordinate's work is too small to split.
+  static constexpr Eigen::Index min_split_rows = 4096;
 
   // A shift this many times the residual's scale costs the centred inner
   // products about three digits; ordinary columns (means a few times their
@@ -220,6 +328,17 @@ class IrlsUpdates {
   Eigen::VectorXd column_sum_;
   std::vector<long> column_sum_step_;
   long step_ = 0;
+  // Rows [split_row_, n) are the second block; 0 when not split.
+  Eigen::Index split_row_ = 0;
+  // Shared, so that the updates stay copyable (a vector of them); it only
+  // lives during a solve, when no copy is made.
+  std::shared_ptr<LockstepHelper> helper_;
+  // A move not yet applied to the residual (only while the helper runs),
+  // and what the helper is asked for besides it.
+  Eigen::Index pending_column_ = -1;
+  double pending_step_ = 0.0;
+  Eigen::Index helper_dot_column_ = -1;
+  double helper_dot_ = 0.0;
 };
 
 }  // namespace glmsparse

@@ -294,8 +294,12 @@ class MultiResponsePath {
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(
           updates_[static_cast<std::size_t>(k)], penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
-      const SolveOutcome outcome = solver.solve(lambda, working_set, response(k), tolerance,
-                                                relative_tolerance, max_passes - total.n_passes);
+      SolveOutcome outcome;
+      {
+        const auto split = updates_[static_cast<std::size_t>(k)].split_between_threads(options_.n_threads);
+        outcome = solver.solve(lambda, working_set, response(k), tolerance, relative_tolerance,
+                               max_passes - total.n_passes);
+      }
       total.n_passes += outcome.n_passes;
       for (Eigen::Index j : response(k).active_set) state_.mark_active(j);
       if (outcome.status != LambdaStatus::converged) {
