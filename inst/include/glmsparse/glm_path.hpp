@@ -26,6 +26,7 @@
 #include "coordinate_descent.hpp"
 #include "datafit_cox.hpp"
 #include "datafit_glm.hpp"
+#include "gradient_bounds.hpp"
 #include "irls_updates.hpp"
 #include "monitor.hpp"
 #include "options.hpp"
@@ -48,7 +49,8 @@ class GlmPath {
         columns_(summarize_columns(x, weights_, options.intercept, options.standardize)),
         penalty_(make_penalty()),
         updates_(x, options.intercept || Datafit::shift_invariant),
-        state_(x.cols()) {
+        state_(x.cols()),
+        bounds_(weights_, bound_factors(true), bound_factors(false)) {
     x_.standardization().set(columns_.center, columns_.scale);
     for (Eigen::Index j = 0; j < x.cols(); ++j)
       usable_.push_back(!data.excluded[j] && !columns_.is_constant[j]);
@@ -169,6 +171,46 @@ class GlmPath {
     });
   }
 
+  // As compute_gradients, for a screening or KKT decision that only asks
+  // whether |g_j| reaches cutoff(j): a variable whose bound at this point
+  // (gradient_bounds.hpp) is below its cutoff gets gradient 0 and is not
+  // computed; the decisions are the same. Where the bounds settle fewer
+  // than half of the variables, every one is computed and this point
+  // becomes the bounds' reference.
+  template <class Cutoff>
+  void compute_gradients_below(const std::vector<Eigen::Index>& variables, const Cutoff& cutoff) {
+    if (gradient_point_.empty()) gradient_point_.assign(static_cast<std::size_t>(x_.cols()), -1);
+    std::vector<Eigen::Index> stale;
+    for (Eigen::Index j : variables)
+      if (gradient_point_[static_cast<std::size_t>(j)] != point_) stale.push_back(j);
+    if (stale.empty()) return;
+    const bool centred = updates_.centred_at_point();
+    if (bounds_.has_reference()) {
+      const GradientBounds::Point here = bounds_.summarize(weighted_residual_, irls_weights_, centred);
+      std::vector<Eigen::Index> exact;
+      std::vector<Eigen::Index> settled;
+      for (Eigen::Index j : stale) {
+        if (bounds_.bound(j, here) < cutoff(j))
+          settled.push_back(j);
+        else
+          exact.push_back(j);
+      }
+      if (2 * exact.size() <= stale.size()) {
+        for (Eigen::Index j : settled) state_.gradient[j] = 0.0;
+        compute_gradients(exact);
+        return;
+      }
+    }
+    compute_gradients(stale);
+    bounds_.set_reference(weighted_residual_, irls_weights_, centred);
+    for (Eigen::Index j : variables) bounds_.set_reference_gradient(j, state_.gradient[j]);
+  }
+
+  Eigen::VectorXd bound_factors(bool centred) const {
+    return gradient_bound_factors(columns_.weighted_sum, columns_.scale, columns_.curvature, options_.intercept,
+                                  centred);
+  }
+
   // The model's curvatures of the working set, in parallel.
   void compute_curvatures(const std::vector<Eigen::Index>& variables) {
     parallel_for_each(options_.n_threads, variables, 64,
@@ -186,11 +228,21 @@ class GlmPath {
       outcome.status = LambdaStatus::overflow;
       return outcome;
     }
-    bool started = false;
+    bool started = false, screened = false;
     return solve_with_screening(
         usable_, options_.max_passes_per_lambda,
         [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
-        [&](const std::vector<Eigen::Index>& variables) { compute_gradients(variables); },
+        [&](const std::vector<Eigen::Index>& variables) {
+          // The first sweep screens (strong rule), the later ones check KKT.
+          if (!screened) {
+            screened = true;
+            compute_gradients_below(variables, [&](Eigen::Index j) {
+              return penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
+            });
+          } else {
+            compute_gradients_below(variables, [&](Eigen::Index j) { return penalty_.kkt_cutoff(lambda, j); });
+          }
+        },
         [&](Eigen::Index j) {
           return std::abs(state_.gradient[j]) >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
         },
@@ -615,6 +667,8 @@ class GlmPath {
   // Whether the IRLS weights of the current point are the loss's curvature,
   // none at a floor (SeparableDatafit::curvature_follows_loss).
   bool curvature_follows_loss_ = false;
+  // Bounds on the gradients left out of the working set.
+  GradientBounds bounds_;
 };
 
 // The path of a GLM family of datafit_glm.hpp (Binomial, Poisson).

@@ -174,6 +174,11 @@ class IrlsUpdates {
     }
   }
 
+  // Whether the gradients are centred by the IRLS-weighted column means
+  // (an intercept, or a loss blind to constant shifts, with weights that
+  // are not all zero).
+  bool centred_at_point() const { return centred(); }
+
   // The intercept change that minimises the model for the current d.
   double intercept_change() const {
     return centred() ? absorbed_intercept_change_ + weighted_residual_sum_ / weight_total_ : 0.0;
