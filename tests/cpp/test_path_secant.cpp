@@ -123,3 +123,30 @@ TEST_CASE("The secant predicts nothing without two recorded solutions it starts 
   secant.record(0.025, kActiveSet, latest, 0.0, true);
   CHECK_FALSE(secant.predict(0.0125, kActiveSet, latest, penalty, change, intercept_change));
 }
+
+TEST_CASE("The secant keeps the linear predictors of its last two solutions", "[secant]") {
+  const Eigen::VectorXd b = values(0.1, 0.2, 0.3, 0.4);
+  Eigen::VectorXd eta1(2), eta2(2), eta3(2);
+  eta1 << 1.0, 2.0;
+  eta2 << 3.0, 4.0;
+  eta3 << 5.0, 6.0;
+  PathSecant secant;
+  secant.record(0.5, kActiveSet, b, 0.0, true, &eta1);
+  CHECK(secant.latest_linear_predictor() == nullptr);  // one solution only
+  secant.record(0.4, kActiveSet, b, 0.0, true, &eta2);
+  REQUIRE(secant.latest_linear_predictor() != nullptr);
+  REQUIRE(secant.older_linear_predictor() != nullptr);
+  CHECK(*secant.latest_linear_predictor() == eta2);
+  CHECK(*secant.older_linear_predictor() == eta1);
+  secant.record(0.3, kActiveSet, b, 0.0, true, &eta3);
+  CHECK(*secant.latest_linear_predictor() == eta3);
+  CHECK(*secant.older_linear_predictor() == eta2);
+  // A solution recorded without one, or one that did not converge, leaves none.
+  secant.record(0.2, kActiveSet, b, 0.0, true);
+  CHECK(secant.latest_linear_predictor() == nullptr);
+  secant.record(0.1, kActiveSet, b, 0.0, true, &eta1);
+  secant.record(0.05, kActiveSet, b, 0.0, true, &eta2);
+  REQUIRE(secant.latest_linear_predictor() != nullptr);
+  secant.record(0.04, kActiveSet, b, 0.0, false, &eta3);
+  CHECK(secant.latest_linear_predictor() == nullptr);
+}

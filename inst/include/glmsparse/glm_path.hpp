@@ -228,20 +228,17 @@ class GlmPath {
       outcome.status = LambdaStatus::overflow;
       return outcome;
     }
-    bool started = false, screened = false;
+    bool started = false;
     return solve_with_screening(
         usable_, options_.max_passes_per_lambda,
         [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
-        [&](const std::vector<Eigen::Index>& variables) {
-          // The first sweep screens (strong rule), the later ones check KKT.
-          if (!screened) {
-            screened = true;
+        [&](const std::vector<Eigen::Index>& variables, ScreeningSweep sweep) {
+          if (sweep == ScreeningSweep::strong_rule)
             compute_gradients_below(variables, [&](Eigen::Index j) {
               return penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
             });
-          } else {
+          else
             compute_gradients_below(variables, [&](Eigen::Index j) { return penalty_.kkt_cutoff(lambda, j); });
-          }
         },
         [&](Eigen::Index j) {
           return std::abs(state_.gradient[j]) >= penalty_.strong_rule_cutoff(lambda, previous_lambda, j);
@@ -281,12 +278,14 @@ class GlmPath {
     const Eigen::VectorXd start_eta = eta_;
     std::vector<double> start_values(active_set.size());
     for (std::size_t k = 0; k < active_set.size(); ++k) start_values[k] = state_.coefficients[active_set[k]];
-    if (secant_etas_ == 2 && eta_ == latest_eta_) {
+    const Eigen::VectorXd* latest_eta = secant_.latest_linear_predictor();
+    const Eigen::VectorXd* older_eta = secant_.older_linear_predictor();
+    if (latest_eta && older_eta && eta_ == *latest_eta) {
       // eta is still that of the latest recorded solution.
       std::swap(full_step_, stopped_change_);
       compute_step_eta(active_set, intercept_change - unstopped_intercept_change);
       std::swap(full_step_, stopped_change_);
-      step_eta_ += t * (latest_eta_ - older_eta_);
+      step_eta_ += t * (*latest_eta - *older_eta);
     } else {
       compute_step_eta(active_set, intercept_change);
     }
@@ -599,16 +598,7 @@ class GlmPath {
     result.n_passes.push_back(outcome.n_passes);
     result.status.push_back(outcome.status);
     secant_.record(lambda, state_.active_set, state_.coefficients, intercept_,
-                   outcome.status == LambdaStatus::converged);
-    if (Datafit::exact_curvature) {  // the secant's linear predictors, as it records
-      if (outcome.status == LambdaStatus::converged) {
-        older_eta_.swap(latest_eta_);
-        latest_eta_ = eta_;
-        secant_etas_ = std::min(secant_etas_ + 1, 2);
-      } else {
-        secant_etas_ = 0;
-      }
-    }
+                   outcome.status == LambdaStatus::converged, Datafit::exact_curvature ? &eta_ : nullptr);
     return dev_ratio;
   }
 
@@ -652,11 +642,7 @@ class GlmPath {
   std::vector<double> full_step_;
   Eigen::VectorXd step_eta_;
   PathSecant secant_;
-  // The linear predictors of the last two solutions the secant recorded
-  // (secant_etas_ of them are valid), and the parts of its moves that
-  // stopped at zero or a limit.
-  Eigen::VectorXd latest_eta_, older_eta_;
-  int secant_etas_ = 0;
+  // The parts of the secant's moves that stopped at zero or a limit.
   std::vector<double> stopped_change_;
   // The quadratic model's point, counted; gradient_point_[j] is the point at
   // which state_.gradient[j] was last computed exactly (coordinate descent

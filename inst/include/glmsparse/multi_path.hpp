@@ -234,7 +234,7 @@ class MultiResponsePath {
     return solve_with_screening(
         usable_, options_.max_passes_per_lambda,
         [&](Eigen::Index j) { return state_.in_active_set[j] || !penalty_.is_penalized(j); },
-        [&](const std::vector<Eigen::Index>& variables) { compute_gradients(variables); },
+        [&](const std::vector<Eigen::Index>& variables, ScreeningSweep) { compute_gradients(variables); },
         [&](Eigen::Index j) { return passes_strong_rule(j, lambda, previous_lambda); },
         [&](Eigen::Index j) { return violates_kkt(j, lambda); },
         [&](const std::vector<Eigen::Index>& working_set, int max_passes) {

@@ -161,9 +161,13 @@ void walk_path(const std::vector<double>& lambdas, bool default_grid, const Solv
 // conditions of every usable variable left out at the solution, add the
 // violators and solve again, until none is left.
 //   starts_in(j): ever active or unpenalized;
-//   compute_gradients(variables): exact gradients at the current point;
+//   compute_gradients(variables, sweep): the gradients at the current point
+//     that the sweep's decisions need (exact, or 0 for a variable that is
+//     shown below the sweep's cutoff without computing it);
 //   passes_strong_rule(j), violates_kkt(j): from those gradients;
 //   solve(working_set, max_passes) -> SolveOutcome.
+enum class ScreeningSweep { strong_rule, kkt_check };
+
 template <class StartsIn, class ComputeGradients, class PassesStrongRule, class ViolatesKkt,
           class Solve>
 SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passes,
@@ -180,7 +184,7 @@ SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passe
     else
       candidates.push_back(j);
   }
-  compute_gradients(candidates);
+  compute_gradients(candidates, ScreeningSweep::strong_rule);
   for (Eigen::Index j : candidates)
     if (passes_strong_rule(j)) in_working_set[j] = 1;
   std::vector<Eigen::Index> working_set;
@@ -196,7 +200,7 @@ SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passe
     std::vector<Eigen::Index> left_out;
     for (Eigen::Index j = 0; j < p; ++j)
       if (usable[j] && !in_working_set[j]) left_out.push_back(j);
-    compute_gradients(left_out);
+    compute_gradients(left_out, ScreeningSweep::kkt_check);
     bool violated = false;
     for (Eigen::Index j : left_out) {
       if (violates_kkt(j)) {

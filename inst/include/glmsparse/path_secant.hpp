@@ -12,6 +12,7 @@
 // never change what the solver converges to.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -30,11 +31,22 @@ class PathSecant {
   // The solution just found at `lambda`: the coefficients of the active set
   // (which only grows along a path) and the intercept. A solution that did
   // not converge starts the history again.
+  // `linear_predictor`, when given, is kept with the solution (see
+  // predict's `stopped_change`).
   void record(double lambda, const std::vector<Eigen::Index>& active_set,
-              const Eigen::VectorXd& coefficients, double intercept, bool converged) {
+              const Eigen::VectorXd& coefficients, double intercept, bool converged,
+              const Eigen::VectorXd* linear_predictor = nullptr) {
     if (!converged) {
       n_recorded_ = 0;
+      n_linear_predictors_ = 0;
       return;
+    }
+    if (linear_predictor) {
+      older_linear_predictor_.swap(latest_linear_predictor_);
+      latest_linear_predictor_ = *linear_predictor;
+      n_linear_predictors_ = std::min(n_linear_predictors_ + 1, 2);
+    } else {
+      n_linear_predictors_ = 0;
     }
     older_ = std::move(latest_);
     older_lambda_ = latest_lambda_;
@@ -44,6 +56,15 @@ class PathSecant {
     latest_lambda_ = lambda;
     latest_intercept_ = intercept;
     ++n_recorded_;
+  }
+
+  // The linear predictors recorded with the last two solutions; null
+  // unless both were recorded with one.
+  const Eigen::VectorXd* latest_linear_predictor() const {
+    return n_linear_predictors_ == 2 && n_recorded_ >= 2 ? &latest_linear_predictor_ : nullptr;
+  }
+  const Eigen::VectorXd* older_linear_predictor() const {
+    return n_linear_predictors_ == 2 && n_recorded_ >= 2 ? &older_linear_predictor_ : nullptr;
   }
 
   // change[k]: the predicted move of coefficient active_set[k] from its
@@ -99,6 +120,8 @@ class PathSecant {
   double latest_lambda_ = 0.0, older_lambda_ = 0.0;
   double latest_intercept_ = 0.0, older_intercept_ = 0.0;
   int n_recorded_ = 0;
+  Eigen::VectorXd latest_linear_predictor_, older_linear_predictor_;
+  int n_linear_predictors_ = 0;  // recorded with the latest consecutive solutions, at most 2
 };
 
 }  // namespace glmsparse
