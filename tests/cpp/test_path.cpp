@@ -459,3 +459,26 @@ TEST_CASE("The path is the same bit for bit for any number of threads", "[path][
   CHECK(one.beta_row == three.beta_row);
   CHECK(one.intercept == three.intercept);
 }
+
+TEST_CASE("A p > n path with solves on the support is the same bit for bit for any number of threads",
+          "[path][threads][support]") {
+  std::mt19937 rng(12);
+  // Supports of a few hundred: their gradients and the cross products of
+  // joining variables are large enough to be shared between threads.
+  const Setting setting{500, 1200, false, false, true, true, 1.0};
+  const Problem problem = random_problem(rng, setting);
+  FitOptions options = options_for(setting, 0);
+  glmsparse::LambdaGrid grid = default_grid(setting);
+  grid.nlambda = 60;
+  const PathResult one = fit_dense(problem, options, grid);
+  REQUIRE(*std::max_element(one.df.begin(), one.df.end()) > 200);
+  for (int n_threads : {2, 3}) {
+    INFO(n_threads << " threads");
+    options.n_threads = n_threads;
+    const PathResult other = fit_dense(problem, options, grid);
+    CHECK(one.beta_value == other.beta_value);
+    CHECK(one.beta_row == other.beta_row);
+    CHECK(one.intercept == other.intercept);
+    CHECK(one.n_passes == other.n_passes);
+  }
+}

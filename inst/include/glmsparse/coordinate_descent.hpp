@@ -123,6 +123,14 @@ template <class Updates>
 struct has_working_rss<Updates, std::void_t<decltype(std::declval<const Updates&>().working_rss())>>
     : std::true_type {};
 
+// Whether Updates can compute many gradients at once (gradients()).
+template <class Updates, class = void>
+struct has_batch_gradients : std::false_type {};
+template <class Updates>
+struct has_batch_gradients<Updates, std::void_t<decltype(std::declval<const Updates&>().gradients(
+                                        std::declval<const std::vector<Eigen::Index>&>(),
+                                        std::declval<Eigen::VectorXd&>()))>> : std::true_type {};
+
 template <class Updates, class Penalty>
 class CoordinateDescent {
  public:
@@ -313,11 +321,16 @@ class CoordinateDescent {
     const auto& members = support_factor_->members();
     Eigen::Index m = support_factor_->size();
     // rhs: minus the gradient of the smooth objective on the support.
-    Eigen::VectorXd rhs(m), b(m);
+    Eigen::VectorXd rhs(m), b(m), member_gradient(m);
+    if constexpr (has_batch_gradients<Updates>::value) {
+      updates_.gradients(members, member_gradient);
+    } else {
+      for (Eigen::Index k = 0; k < m; ++k) member_gradient[k] = updates_.gradient(members[static_cast<std::size_t>(k)]);
+    }
     for (Eigen::Index k = 0; k < m; ++k) {
       const Eigen::Index j = members[static_cast<std::size_t>(k)];
       b[k] = state.coefficients[j];
-      const double g = updates_.gradient(j);
+      const double g = member_gradient[k];
       state.gradient[j] = g;
       rhs[k] = g - lambda * penalty_.penalty_factor(j) *
                        (alpha * (b[k] > 0.0 ? 1.0 : -1.0) + (1.0 - alpha) * b[k]);

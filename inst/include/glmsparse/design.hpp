@@ -16,6 +16,9 @@
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 
+#include "parallel.hpp"
+#include "vector_kernels.hpp"
+
 namespace glmsparse {
 
 using Eigen::Index;
@@ -98,7 +101,7 @@ class DenseDesign {
   double average_column_length() const { return static_cast<double>(x_.rows()); }
 
   // <x_j, v>, raw column.
-  double raw_dot(Index j, const VectorXd& v) const { return x_.col(j).dot(v); }
+  double raw_dot(Index j, const VectorXd& v) const { return kernels::dot(column(j), v.data(), x_.rows()); }
 
   // x_ij, raw.
   double raw_value(Index i, Index j) const { return x_(i, j); }
@@ -111,8 +114,7 @@ class DenseDesign {
 
   // (<x_j, a>, <x_j, b>) in one pass over the column.
   std::pair<double, double> raw_dot_pair(Index j, const VectorXd& a, const VectorXd& b) const {
-    const auto col = x_.col(j);
-    return {col.dot(a), col.dot(b)};
+    return kernels::dot_pair(column(j), a.data(), b.data(), x_.rows());
   }
 
   // <x~_j, v> where v_sum = sum(v) is supplied by the caller, who keeps it current.
@@ -124,53 +126,61 @@ class DenseDesign {
   // v += a * (w o x_j), raw column: the centring part is a constant shift the
   // caller tracks as a scalar.
   void raw_weighted_axpy(Index j, double a, const VectorXd& w, VectorXd& v) const {
-    v.noalias() += a * x_.col(j).cwiseProduct(w);
+    kernels::weighted_axpy(a, column(j), w.data(), v.data(), x_.rows());
   }
 
   // v += a * x_j, raw column.
-  void raw_axpy(Index j, double a, VectorXd& v) const { v.noalias() += a * x_.col(j); }
+  void raw_axpy(Index j, double a, VectorXd& v) const { kernels::axpy(a, column(j), v.data(), x_.rows()); }
 
   // raw_dot and raw_weighted_axpy over rows [begin, end) only, for splitting
   // coordinate updates between threads by rows.
   double raw_dot_rows(Index j, const VectorXd& v, Index begin, Index end) const {
-    return x_.col(j).segment(begin, end - begin).dot(v.segment(begin, end - begin));
+    return kernels::dot(column(j) + begin, v.data() + begin, end - begin);
   }
   void raw_weighted_axpy_rows(Index j, double a, const VectorXd& w, VectorXd& v, Index begin,
                               Index end) const {
-    const Index size = end - begin;
-    v.segment(begin, size).noalias() +=
-        a * x_.col(j).segment(begin, size).cwiseProduct(w.segment(begin, size));
+    kernels::weighted_axpy(a, column(j) + begin, w.data() + begin, v.data() + begin, end - begin);
   }
 
   // v[begin:end) += a * x_j[begin:end), raw column: for splitting X b over
   // blocks of rows.
   void raw_axpy_rows(Index j, double a, VectorXd& v, Index begin, Index end) const {
-    v.segment(begin, end - begin).noalias() += a * x_.col(j).segment(begin, end - begin);
+    kernels::axpy(a, column(j) + begin, v.data() + begin, end - begin);
   }
 
-  // out(r, c) = sum_i w_i x_{i, rows[r]} x_{i, cols[c]}, raw columns. The
-  // columns are gathered in blocks, so that matrix products replace
-  // rows.size() * cols.size() separate inner products; a block holds at most
-  // about 32 MB whatever n.
+  // out(r, c) = sum_i w_i x_{i, rows[r]} x_{i, cols[c]}, raw columns, read
+  // in place: for a block of rows columns small enough to stay in cache, the
+  // inner products with each weighted cols column, several rows columns at
+  // a time (kernels::dot_many). Blocks of rows run in parallel; each entry
+  // is summed the same way whatever the blocks, so the number of threads
+  // does not change the result.
   void raw_weighted_cross_products(const std::vector<Index>& rows, const std::vector<Index>& cols,
-                                   const VectorXd& w, Eigen::MatrixXd& out) const {
+                                   const VectorXd& w, Eigen::MatrixXd& out, int n_threads = 1) const {
     const Index n = x_.rows();
     const auto n_rows = static_cast<Index>(rows.size());
     const auto n_cols = static_cast<Index>(cols.size());
-    const Index block = std::max<Index>(8, std::min<Index>(256, (Index{1} << 22) / std::max<Index>(n, 1)));
     out.resize(n_rows, n_cols);
+    std::vector<const double*> row_columns(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) row_columns[r] = column(rows[r]);
+    // About 1 MB of rows columns, and as much of weighted cols columns.
+    const Index block = std::max<Index>(4, (Index{1} << 17) / std::max<Index>(n, 1));
     Eigen::MatrixXd weighted(n, std::min(block, n_cols));
-    Eigen::MatrixXd gathered(n, std::min(block, n_rows));
     for (Index c0 = 0; c0 < n_cols; c0 += block) {
       const Index c_size = std::min(block, n_cols - c0);
       for (Index c = 0; c < c_size; ++c)
         weighted.col(c) = x_.col(cols[static_cast<std::size_t>(c0 + c)]).cwiseProduct(w);
-      for (Index r0 = 0; r0 < n_rows; r0 += block) {
-        const Index r_size = std::min(block, n_rows - r0);
-        for (Index r = 0; r < r_size; ++r) gathered.col(r) = x_.col(rows[static_cast<std::size_t>(r0 + r)]);
-        out.block(r0, c0, r_size, c_size).noalias() =
-            gathered.leftCols(r_size).transpose() * weighted.leftCols(c_size);
-      }
+      // Pieces small enough to share out, with at most one thread when the
+      // work would not pay for starting another.
+      const double work = static_cast<double>(n_rows) * static_cast<double>(c_size) * static_cast<double>(n);
+      const int threads = work >= 1e6 ? n_threads : 1;
+      const Index piece = std::max<Index>(4, std::min(block, (n_rows + 7) / 8));
+      parallel_for_chunks(threads, (n_rows + piece - 1) / piece, [&](Index chunk) {
+        const Index r0 = chunk * piece;
+        const Index r_size = std::min(piece, n_rows - r0);
+        for (Index c = 0; c < c_size; ++c)
+          kernels::dot_many(row_columns.data() + r0, r_size, weighted.col(c).data(), n,
+                            out.col(c0 + c).data() + r0);
+      });
     }
   }
 
@@ -224,6 +234,8 @@ class DenseDesign {
   }
 
  private:
+  const double* column(Index j) const { return x_.data() + j * x_.rows(); }
+
   Matrix x_;
   Standardization standardization_;
 };
@@ -297,7 +309,7 @@ class SparseDesign {
   // down each rows column meets every product it takes part in, so the cost
   // is that of reading the columns once, not once per pair.
   void raw_weighted_cross_products(const std::vector<Index>& rows, const std::vector<Index>& cols,
-                                   const VectorXd& w, Eigen::MatrixXd& out) const {
+                                   const VectorXd& w, Eigen::MatrixXd& out, int /*n_threads*/ = 1) const {
     out.setZero(static_cast<Index>(rows.size()), static_cast<Index>(cols.size()));
     const Index n = x_.rows();
     std::vector<Index> row_start(static_cast<std::size_t>(n) + 1, 0);

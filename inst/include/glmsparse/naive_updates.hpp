@@ -23,6 +23,7 @@
 #include <Eigen/Dense>
 
 #include "design.hpp"
+#include "parallel.hpp"
 
 namespace glmsparse {
 struct SharedGram;  // gram_updates.hpp
@@ -35,7 +36,7 @@ class NaiveUpdates {
  public:
   NaiveUpdates(const Design& x, const Eigen::VectorXd& weights,
                const Eigen::VectorXd& response, const Eigen::VectorXd& column_weighted_sum,
-               bool intercept, int /*n_threads*/ = 1)
+               bool intercept, int n_threads = 1)
       : x_(x),
         weights_(weights),
         column_weighted_sum_(column_weighted_sum),
@@ -43,7 +44,8 @@ class NaiveUpdates {
         weighted_residual_sum_(weighted_residual_.sum()),
         common_weight_(common_value(weights)),
         weight_total_(weights.sum()),
-        intercept_(intercept) {
+        intercept_(intercept),
+        n_threads_(n_threads) {
     residual_scale_ = root_mean_square();
     // Below this the residual is rounding noise of the response's scale.
     residual_scale_floor_ = residual_scale_ * std::numeric_limits<double>::epsilon();
@@ -55,6 +57,21 @@ class NaiveUpdates {
   // <x~_j, w o r>: minus the derivative of the loss in coordinate j.
   double gradient(Eigen::Index j) const {
     return x_.dot(j, weighted_residual_, weighted_residual_sum_);
+  }
+
+  // out[k] = gradient(variables[k]): independent inner products, shared
+  // out among the threads in pieces of fixed size once there are enough to
+  // pay for starting a thread.
+  void gradients(const std::vector<Eigen::Index>& variables, Eigen::VectorXd& out) const {
+    out.resize(static_cast<Eigen::Index>(variables.size()));
+    const double work = static_cast<double>(variables.size()) * x_.average_column_length();
+    const int n_threads = work >= parallel_gradient_work ? n_threads_ : 1;
+    const Eigen::Index piece = 64;
+    const auto count = static_cast<Eigen::Index>(variables.size());
+    parallel_for_chunks(n_threads, (count + piece - 1) / piece, [&](Eigen::Index c) {
+      const Eigen::Index end = std::min(count, (c + 1) * piece);
+      for (Eigen::Index k = c * piece; k < end; ++k) out[k] = gradient(variables[static_cast<std::size_t>(k)]);
+    });
   }
 
   // The residual after b_j += delta.
@@ -104,7 +121,7 @@ class NaiveUpdates {
   // exact solve on a support.
   void cross_products(const std::vector<Eigen::Index>& columns,
                       const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) const {
-    x_.raw_weighted_cross_products(rows, columns, weights_, out);
+    x_.raw_weighted_cross_products(rows, columns, weights_, out, n_threads_);
     for (std::size_t c = 0; c < columns.size(); ++c)
       standardize_cross_products(x_.standardization(), column_weighted_sum_, columns[c], rows,
                                  out.col(static_cast<Eigen::Index>(c)));
@@ -155,6 +172,9 @@ class NaiveUpdates {
   // products about three digits; ordinary columns seldom get there, so the
   // pass over the rows is rare.
   static constexpr double max_shift = 1e3;
+  // Entries of x read by gradients() below which one thread does them all:
+  // starting a thread costs some tens of microseconds.
+  static constexpr double parallel_gradient_work = 1e5;
 
   const Design& x_;
   const Eigen::VectorXd& weights_;
@@ -166,6 +186,7 @@ class NaiveUpdates {
   bool intercept_;
   double residual_scale_ = 0.0;  // root mean square of r when last measured
   double residual_scale_floor_ = 0.0;
+  int n_threads_;
 };
 
 }  // namespace glmsparse

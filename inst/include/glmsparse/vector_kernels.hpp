@@ -1,0 +1,232 @@
+// The inner loops over the rows of a dense column: inner products and
+// axpy updates, most of the arithmetic of every fit on a dense X.
+//
+// R builds packages for the baseline instruction set, which on x86-64 means
+// two-wide SSE2 vectors. Where the processor has AVX2 and FMA, these kernels
+// run four-wide with fused multiply-adds instead, chosen once per process at
+// run time; elsewhere they are Eigen's portable loops. Every thread uses the
+// same kernels, so results do not depend on the number of threads; they may
+// differ in the last bits between machines with and without AVX2, as with
+// any optimized BLAS.
+#pragma once
+
+#include <utility>
+
+#include <Eigen/Dense>
+
+#if !defined(GLMSPARSE_PORTABLE_KERNELS) && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define GLMSPARSE_AVX2_KERNELS 1
+#include <immintrin.h>
+#endif
+
+namespace glmsparse {
+namespace kernels {
+
+using Eigen::Index;
+
+// Portable versions: Eigen's vectorization for the instruction set the
+// package was compiled for.
+namespace portable {
+
+inline double dot(const double* a, const double* b, Index n) {
+  return Eigen::Map<const Eigen::VectorXd>(a, n).dot(Eigen::Map<const Eigen::VectorXd>(b, n));
+}
+
+inline std::pair<double, double> dot_pair(const double* x, const double* a, const double* b, Index n) {
+  return {dot(x, a, n), dot(x, b, n)};
+}
+
+// y += alpha * x
+inline void axpy(double alpha, const double* x, double* y, Index n) {
+  Eigen::Map<Eigen::VectorXd>(y, n).noalias() += alpha * Eigen::Map<const Eigen::VectorXd>(x, n);
+}
+
+// y += alpha * (x o w)
+inline void weighted_axpy(double alpha, const double* x, const double* w, double* y, Index n) {
+  Eigen::Map<Eigen::VectorXd>(y, n).noalias() +=
+      alpha * Eigen::Map<const Eigen::VectorXd>(x, n).cwiseProduct(Eigen::Map<const Eigen::VectorXd>(w, n));
+}
+
+// out[k] = <columns[k], v> for k < count.
+inline void dot_many(const double* const* columns, Index count, const double* v, Index n, double* out) {
+  for (Index k = 0; k < count; ++k) out[k] = dot(columns[k], v, n);
+}
+
+}  // namespace portable
+
+#ifdef GLMSPARSE_AVX2_KERNELS
+// Four-wide with fused multiply-adds. The sums run in four accumulators of
+// four lanes each, reduced in a fixed order, so a result depends only on
+// the data and n, never on the pointers' alignment.
+namespace avx2 {
+
+__attribute__((target("avx2,fma"))) inline double horizontal_sum(__m256d v) {
+  const __m128d low = _mm256_castpd256_pd128(v);
+  const __m128d high = _mm256_extractf128_pd(v, 1);
+  const __m128d pair = _mm_add_pd(low, high);
+  return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+}
+
+__attribute__((target("avx2,fma"))) inline double dot(const double* a, const double* b, Index n) {
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+  __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+  Index i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
+    s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
+    s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 8), _mm256_loadu_pd(b + i + 8), s2);
+    s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 12), _mm256_loadu_pd(b + i + 12), s3);
+  }
+  for (; i + 4 <= n; i += 4) s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
+  double sum = horizontal_sum(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+__attribute__((target("avx2,fma"))) inline std::pair<double, double> dot_pair(
+    const double* x, const double* a, const double* b, Index n) {
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+  __m256d b0 = _mm256_setzero_pd(), b1 = _mm256_setzero_pd();
+  Index i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256d x0 = _mm256_loadu_pd(x + i), x1 = _mm256_loadu_pd(x + i + 4);
+    a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(a + i), a0);
+    a1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(a + i + 4), a1);
+    b0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(b + i), b0);
+    b1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(b + i + 4), b1);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const __m256d x0 = _mm256_loadu_pd(x + i);
+    a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(a + i), a0);
+    b0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(b + i), b0);
+  }
+  double sum_a = horizontal_sum(_mm256_add_pd(a0, a1));
+  double sum_b = horizontal_sum(_mm256_add_pd(b0, b1));
+  for (; i < n; ++i) {
+    sum_a += x[i] * a[i];
+    sum_b += x[i] * b[i];
+  }
+  return {sum_a, sum_b};
+}
+
+__attribute__((target("avx2,fma"))) inline void axpy(double alpha, const double* x, double* y, Index n) {
+  const __m256d factor = _mm256_set1_pd(alpha);
+  Index i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_pd(y + i, _mm256_fmadd_pd(factor, _mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
+    _mm256_storeu_pd(y + i + 4,
+                     _mm256_fmadd_pd(factor, _mm256_loadu_pd(x + i + 4), _mm256_loadu_pd(y + i + 4)));
+  }
+  for (; i + 4 <= n; i += 4)
+    _mm256_storeu_pd(y + i, _mm256_fmadd_pd(factor, _mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+__attribute__((target("avx2,fma"))) inline void weighted_axpy(double alpha, const double* x, const double* w,
+                                                               double* y, Index n) {
+  const __m256d factor = _mm256_set1_pd(alpha);
+  Index i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d product = _mm256_mul_pd(_mm256_loadu_pd(x + i), _mm256_loadu_pd(w + i));
+    _mm256_storeu_pd(y + i, _mm256_fmadd_pd(factor, product, _mm256_loadu_pd(y + i)));
+  }
+  for (; i < n; ++i) y[i] += alpha * (x[i] * w[i]);
+}
+
+// Four columns at a time against one vector, which is then read once per
+// four columns. Each column's sum runs in one accumulator of four lanes, the
+// same whatever the column's place in the list (but not dot()'s order).
+__attribute__((target("avx2,fma"))) inline void dot_many(const double* const* columns, Index count,
+                                                          const double* v, Index n, double* out) {
+  Index k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const double* c0 = columns[k];
+    const double* c1 = columns[k + 1];
+    const double* c2 = columns[k + 2];
+    const double* c3 = columns[k + 3];
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+    Index i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const __m256d shared = _mm256_loadu_pd(v + i);
+      s0 = _mm256_fmadd_pd(_mm256_loadu_pd(c0 + i), shared, s0);
+      s1 = _mm256_fmadd_pd(_mm256_loadu_pd(c1 + i), shared, s1);
+      s2 = _mm256_fmadd_pd(_mm256_loadu_pd(c2 + i), shared, s2);
+      s3 = _mm256_fmadd_pd(_mm256_loadu_pd(c3 + i), shared, s3);
+    }
+    double sums[4] = {horizontal_sum(s0), horizontal_sum(s1), horizontal_sum(s2), horizontal_sum(s3)};
+    for (; i < n; ++i) {
+      sums[0] += c0[i] * v[i];
+      sums[1] += c1[i] * v[i];
+      sums[2] += c2[i] * v[i];
+      sums[3] += c3[i] * v[i];
+    }
+    for (int q = 0; q < 4; ++q) out[k + q] = sums[q];
+  }
+  for (; k < count; ++k) {
+    __m256d s0 = _mm256_setzero_pd();
+    Index i = 0;
+    for (; i + 4 <= n; i += 4) s0 = _mm256_fmadd_pd(_mm256_loadu_pd(columns[k] + i), _mm256_loadu_pd(v + i), s0);
+    double sum = horizontal_sum(s0);
+    for (; i < n; ++i) sum += columns[k][i] * v[i];
+    out[k] = sum;
+  }
+}
+
+}  // namespace avx2
+
+// True when the processor and the operating system support AVX2 and FMA.
+inline bool avx2_available() {
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return available;
+}
+#else
+inline bool avx2_available() { return false; }
+#endif
+
+// The dispatching entry points.
+
+inline double dot(const double* a, const double* b, Index n) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::dot(a, b, n);
+#endif
+  return portable::dot(a, b, n);
+}
+
+// (<x, a>, <x, b>) in one read of x.
+inline std::pair<double, double> dot_pair(const double* x, const double* a, const double* b, Index n) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::dot_pair(x, a, b, n);
+#endif
+  return portable::dot_pair(x, a, b, n);
+}
+
+inline void axpy(double alpha, const double* x, double* y, Index n) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::axpy(alpha, x, y, n);
+#endif
+  portable::axpy(alpha, x, y, n);
+}
+
+inline void weighted_axpy(double alpha, const double* x, const double* w, double* y, Index n) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::weighted_axpy(alpha, x, w, y, n);
+#endif
+  portable::weighted_axpy(alpha, x, w, y, n);
+}
+
+// out[k] = <columns[k], v> for k < count: many inner products with one
+// vector, as in a column of a Gram matrix.
+inline void dot_many(const double* const* columns, Index count, const double* v, Index n, double* out) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::dot_many(columns, count, v, n, out);
+#endif
+  portable::dot_many(columns, count, v, n, out);
+}
+
+}  // namespace kernels
+}  // namespace glmsparse
