@@ -23,16 +23,18 @@ struct Kernels {
   std::pair<double, double> (*dot_pair)(const double*, const double*, const double*, Index);
   void (*axpy)(double, const double*, double*, Index);
   void (*weighted_axpy)(double, const double*, const double*, double*, Index);
+  std::pair<double, double> (*weighted_moments)(const double*, const double*, Index);
 };
 
 std::vector<Kernels> runnable_kernels() {
   namespace k = glmsparse::kernels;
   std::vector<Kernels> all{{"portable", k::portable::dot, k::portable::dot_pair, k::portable::axpy,
-                            k::portable::weighted_axpy},
-                           {"dispatched", k::dot, k::dot_pair, k::axpy, k::weighted_axpy}};
+                            k::portable::weighted_axpy, k::portable::weighted_moments},
+                           {"dispatched", k::dot, k::dot_pair, k::axpy, k::weighted_axpy, k::weighted_moments}};
 #ifdef GLMSPARSE_AVX2_KERNELS
   if (k::avx2_available())
-    all.push_back({"avx2", k::avx2::dot, k::avx2::dot_pair, k::avx2::axpy, k::avx2::weighted_axpy});
+    all.push_back({"avx2", k::avx2::dot, k::avx2::dot_pair, k::avx2::axpy, k::avx2::weighted_axpy,
+                   k::avx2::weighted_moments});
 #endif
   return all;
 }
@@ -97,6 +99,19 @@ TEST_CASE("dense kernels agree with long double sums for every length and alignm
         const auto expected_c = reference_dot(v.a, v.c, n);
         CHECK(std::abs(pair.first - static_cast<double>(expected.first)) <= expected.second);
         CHECK(std::abs(pair.second - static_cast<double>(expected_c.first)) <= expected_c.second);
+
+        long double first = 0.0L, second = 0.0L, first_size = 0.0L;
+        for (Index i = 0; i < n; ++i) {
+          first += static_cast<long double>(v.w[i]) * v.a[i];
+          first_size += std::abs(static_cast<long double>(v.w[i]) * v.a[i]);
+          second += static_cast<long double>(v.w[i]) * v.a[i] * v.a[i];
+        }
+        const auto moments = kernels.weighted_moments(v.a, v.w, n);
+        // Each term is itself a rounded product: one more eps per term.
+        CHECK(std::abs(moments.first - static_cast<double>(first)) <=
+              static_cast<double>(n + 1) * eps * static_cast<double>(first_size) + 1e-300);
+        CHECK(std::abs(moments.second - static_cast<double>(second)) <=
+              static_cast<double>(n + 2) * eps * static_cast<double>(second) + 1e-300);
 
         std::vector<double> y(v.c, v.c + n), weighted_y(v.c, v.c + n);
         kernels.axpy(alpha, v.a, y.data(), n);

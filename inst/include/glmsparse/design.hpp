@@ -184,26 +184,9 @@ class DenseDesign {
     }
   }
 
-  // (sum_i w_i x_ij, sum_i w_i x_ij^2), in blocks of rows small enough that
-  // the column is read from memory once.
+  // (sum_i w_i x_ij, sum_i w_i x_ij^2), reading the column once.
   std::pair<double, double> weighted_moments(Index j, const VectorXd& w) const {
-    constexpr Index block = 512;
-    const auto col = x_.col(j);
-    Eigen::Matrix<double, block, 1> product;
-    double first = 0.0, second = 0.0;
-    const Index n = x_.rows();
-    Index begin = 0;
-    for (; begin + block <= n; begin += block) {
-      product = col.segment<block>(begin).cwiseProduct(w.segment<block>(begin));
-      first += product.sum();
-      second += product.dot(col.segment<block>(begin));
-    }
-    const Index rest = n - begin;
-    if (rest > 0) {
-      first += col.tail(rest).dot(w.tail(rest));
-      second += col.tail(rest).cwiseProduct(col.tail(rest)).dot(w.tail(rest));
-    }
-    return {first, second};
+    return kernels::weighted_moments(column(j), w.data(), x_.rows());
   }
 
   // (sum_i w_i d_i, sum_i w_i d_i^2), d_i = (x_ij - c) * scale, w summing

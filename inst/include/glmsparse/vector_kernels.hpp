@@ -48,6 +48,26 @@ inline void weighted_axpy(double alpha, const double* x, const double* w, double
       alpha * Eigen::Map<const Eigen::VectorXd>(x, n).cwiseProduct(Eigen::Map<const Eigen::VectorXd>(w, n));
 }
 
+// (sum_i w_i x_i, sum_i w_i x_i^2).
+inline std::pair<double, double> weighted_moments(const double* x, const double* w, Index n) {
+  const Eigen::Map<const Eigen::VectorXd> column(x, n), weights(w, n);
+  constexpr Index block = 512;  // the product stays in cache for the second sum
+  Eigen::Matrix<double, block, 1> product;
+  double first = 0.0, second = 0.0;
+  Index begin = 0;
+  for (; begin + block <= n; begin += block) {
+    product = column.segment<block>(begin).cwiseProduct(weights.segment<block>(begin));
+    first += product.sum();
+    second += product.dot(column.segment<block>(begin));
+  }
+  const Index rest = n - begin;
+  if (rest > 0) {
+    first += column.tail(rest).dot(weights.tail(rest));
+    second += column.tail(rest).cwiseProduct(column.tail(rest)).dot(weights.tail(rest));
+  }
+  return {first, second};
+}
+
 // out[k] = <columns[k], v> for k < count.
 inline void dot_many(const double* const* columns, Index count, const double* v, Index n, double* out) {
   for (Index k = 0; k < count; ++k) out[k] = dot(columns[k], v, n);
@@ -134,6 +154,31 @@ __attribute__((target("avx2,fma"))) inline void weighted_axpy(double alpha, cons
   for (; i < n; ++i) y[i] += alpha * (x[i] * w[i]);
 }
 
+__attribute__((target("avx2,fma"))) inline std::pair<double, double> weighted_moments(const double* x,
+                                                                                       const double* w,
+                                                                                       Index n) {
+  __m256d first0 = _mm256_setzero_pd(), first1 = _mm256_setzero_pd();
+  __m256d second0 = _mm256_setzero_pd(), second1 = _mm256_setzero_pd();
+  Index i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256d x0 = _mm256_loadu_pd(x + i), x1 = _mm256_loadu_pd(x + i + 4);
+    const __m256d wx0 = _mm256_mul_pd(_mm256_loadu_pd(w + i), x0);
+    const __m256d wx1 = _mm256_mul_pd(_mm256_loadu_pd(w + i + 4), x1);
+    first0 = _mm256_add_pd(first0, wx0);
+    first1 = _mm256_add_pd(first1, wx1);
+    second0 = _mm256_fmadd_pd(wx0, x0, second0);
+    second1 = _mm256_fmadd_pd(wx1, x1, second1);
+  }
+  double first = horizontal_sum(_mm256_add_pd(first0, first1));
+  double second = horizontal_sum(_mm256_add_pd(second0, second1));
+  for (; i < n; ++i) {
+    const double wx = w[i] * x[i];
+    first += wx;
+    second += wx * x[i];
+  }
+  return {first, second};
+}
+
 // Four columns at a time against one vector, which is then read once per
 // four columns. Each column's sum runs in one accumulator of four lanes, the
 // same whatever the column's place in the list (but not dot()'s order).
@@ -217,6 +262,14 @@ inline void weighted_axpy(double alpha, const double* x, const double* w, double
   if (avx2_available()) return avx2::weighted_axpy(alpha, x, w, y, n);
 #endif
   portable::weighted_axpy(alpha, x, w, y, n);
+}
+
+// (sum_i w_i x_i, sum_i w_i x_i^2) in one read of x and w.
+inline std::pair<double, double> weighted_moments(const double* x, const double* w, Index n) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::weighted_moments(x, w, n);
+#endif
+  return portable::weighted_moments(x, w, n);
 }
 
 // out[k] = <columns[k], v> for k < count: many inner products with one
