@@ -41,3 +41,7 @@ all_finite_cpp <- function(values) {
     .Call(`_glmsparse_all_finite_cpp`, values)
 }
 
+largest_magnitude_cpp <- function(values) {
+    .Call(`_glmsparse_largest_magnitude_cpp`, values)
+}
+

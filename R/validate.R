@@ -14,8 +14,9 @@ check_x <- function(x) {
   x <- as_numeric_design(x, "`x` must be a numeric matrix or a Matrix::dgCMatrix.")
   if (nrow(x) < 1L || ncol(x) < 1L) stop("`x` must have at least one row and one column.", call. = FALSE)
   values <- if (inherits(x, "dgCMatrix")) x@x else x
-  if (!all_finite_cpp(values)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
-  check_magnitude(values, "x")
+  largest <- largest_magnitude_cpp(values)
+  if (is.nan(largest)) stop("`x` must not contain NA, NaN or Inf values.", call. = FALSE)
+  check_largest(largest, "x")
   x
 }
 
@@ -35,10 +36,14 @@ as_numeric_design <- function(x, message) {
   x
 }
 
+# For finite `values`.
 check_magnitude <- function(values, name) {
   if (length(values) == 0L) return(invisible(NULL))
   # min() and max() read `values` in place; range() would copy it.
-  largest <- max(abs(min(values)), abs(max(values)))
+  check_largest(max(abs(min(values)), abs(max(values))), name)
+}
+
+check_largest <- function(largest, name) {
   if (largest > largest_magnitude) {
     stop(sprintf("`%s` has entries as large as %s in magnitude; above %s their squares come too close to overflow. Rescale `%s`.",
                  name, format(largest, digits = 3), format(largest_magnitude), name), call. = FALSE)

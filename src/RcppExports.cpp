@@ -215,6 +215,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// largest_magnitude_cpp
+double largest_magnitude_cpp(Rcpp::NumericVector values);
+RcppExport SEXP _glmsparse_largest_magnitude_cpp(SEXP valuesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type values(valuesSEXP);
+    rcpp_result_gen = Rcpp::wrap(largest_magnitude_cpp(values));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glmsparse_fit_folds_cpp", (DL_FUNC) &_glmsparse_fit_folds_cpp, 17},
@@ -227,6 +238,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmsparse_relax_path_cpp", (DL_FUNC) &_glmsparse_relax_path_cpp, 13},
     {"_glmsparse_relax_multi_path_cpp", (DL_FUNC) &_glmsparse_relax_multi_path_cpp, 14},
     {"_glmsparse_all_finite_cpp", (DL_FUNC) &_glmsparse_all_finite_cpp, 1},
+    {"_glmsparse_largest_magnitude_cpp", (DL_FUNC) &_glmsparse_largest_magnitude_cpp, 1},
     {NULL, NULL, 0}
 };
 

@@ -131,6 +131,37 @@ TEST_CASE("dense kernels agree with long double sums for every length and alignm
   }
 }
 
+TEST_CASE("the largest magnitude is exact, and NaN wherever an entry is not finite", "[kernels]") {
+  namespace k = glmsparse::kernels;
+  std::vector<double (*)(const double*, Index)> implementations{k::portable::largest_magnitude,
+                                                                 k::largest_magnitude};
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (k::avx2_available()) implementations.push_back(k::avx2::largest_magnitude);
+#endif
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const double not_finite[] = {std::numeric_limits<double>::quiet_NaN(),
+                               std::numeric_limits<double>::infinity(),
+                               -std::numeric_limits<double>::infinity()};
+  for (auto largest_magnitude : implementations) {
+    CHECK(largest_magnitude(nullptr, 0) == 0.0);
+    for (Index n = 1; n <= 21; ++n) {
+      std::vector<double> x(static_cast<std::size_t>(n));
+      for (double& value : x) value = normal(rng);
+      for (Index at = 0; at < n; ++at) {
+        INFO("length " << n << ", special entry at " << at);
+        std::vector<double> y = x;
+        y[static_cast<std::size_t>(at)] = -1e300;
+        CHECK(largest_magnitude(y.data(), n) == 1e300);
+        for (double bad : not_finite) {
+          y[static_cast<std::size_t>(at)] = bad;
+          CHECK(std::isnan(largest_magnitude(y.data(), n)));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("a kernel's result depends on the data only, not on its alignment", "[kernels]") {
   std::mt19937 rng(7);
   const Index n = 1031;

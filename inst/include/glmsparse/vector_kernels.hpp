@@ -10,6 +10,9 @@
 // any optimized BLAS.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <utility>
 
 #include <Eigen/Dense>
@@ -46,6 +49,17 @@ inline void axpy(double alpha, const double* x, double* y, Index n) {
 inline void weighted_axpy(double alpha, const double* x, const double* w, double* y, Index n) {
   Eigen::Map<Eigen::VectorXd>(y, n).noalias() +=
       alpha * Eigen::Map<const Eigen::VectorXd>(x, n).cwiseProduct(Eigen::Map<const Eigen::VectorXd>(w, n));
+}
+
+inline double largest_magnitude(const double* x, Index n) {
+  double largest = 0.0;
+  bool finite = true;
+  for (Index i = 0; i < n; ++i) {
+    const double magnitude = std::abs(x[i]);
+    finite = finite && magnitude <= std::numeric_limits<double>::max();
+    largest = magnitude > largest ? magnitude : largest;
+  }
+  return finite ? largest : std::numeric_limits<double>::quiet_NaN();
 }
 
 // (sum_i w_i x_i, sum_i w_i x_i^2).
@@ -152,6 +166,27 @@ __attribute__((target("avx2,fma"))) inline void weighted_axpy(double alpha, cons
     _mm256_storeu_pd(y + i, _mm256_fmadd_pd(factor, product, _mm256_loadu_pd(y + i)));
   }
   for (; i < n; ++i) y[i] += alpha * (x[i] * w[i]);
+}
+
+__attribute__((target("avx2,fma"))) inline double largest_magnitude(const double* x, Index n) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  const __m256d finite_limit = _mm256_set1_pd(std::numeric_limits<double>::max());
+  __m256d largest = _mm256_setzero_pd();
+  // All ones while every magnitude compared is at most the largest finite
+  // double (a NaN compares false).
+  __m256d finite = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+  Index i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d magnitude = _mm256_andnot_pd(sign, _mm256_loadu_pd(x + i));
+    finite = _mm256_and_pd(finite, _mm256_cmp_pd(magnitude, finite_limit, _CMP_LE_OQ));
+    largest = _mm256_max_pd(largest, magnitude);
+  }
+  double lanes[4];
+  _mm256_storeu_pd(lanes, largest);
+  const double head = portable::largest_magnitude(lanes, 4);
+  const double tail = portable::largest_magnitude(x + i, n - i);
+  if (_mm256_movemask_pd(finite) != 0xF || std::isnan(tail)) return std::numeric_limits<double>::quiet_NaN();
+  return std::max(head, tail);
 }
 
 __attribute__((target("avx2,fma"))) inline std::pair<double, double> weighted_moments(const double* x,
@@ -262,6 +297,15 @@ inline void weighted_axpy(double alpha, const double* x, const double* w, double
   if (avx2_available()) return avx2::weighted_axpy(alpha, x, w, y, n);
 #endif
   portable::weighted_axpy(alpha, x, w, y, n);
+}
+
+// The largest |x_i|, or NaN if any x_i is NaN or infinite: the checks of
+// an input in one read.
+inline double largest_magnitude(const double* x, Index n) {
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (avx2_available()) return avx2::largest_magnitude(x, n);
+#endif
+  return portable::largest_magnitude(x, n);
 }
 
 // (sum_i w_i x_i, sum_i w_i x_i^2) in one read of x and w.
