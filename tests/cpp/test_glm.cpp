@@ -872,3 +872,55 @@ TEST_CASE("GLM paths split by rows are the same for any number of threads", "[gl
   SECTION("binomial") { check_row_split<Binomial>(48); }
   SECTION("poisson") { check_row_split<Poisson>(49); }
 }
+
+TEST_CASE("The change of eta read off the IRLS residual is X d from the columns", "[glm][irls]") {
+  std::mt19937 rng(2026);
+  for (const Eigen::Index n : {300, 5000}) {  // unsplit, and split by rows
+    const Eigen::Index p = 12;
+    INFO("n = " << n);
+    Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.3);
+    x.col(3).array() += 1e4;  // a mean far above the spread: its moves shift v o r
+    test_helpers::DenseFixture fixture(x);
+    const Eigen::VectorXd center = x.colwise().mean();
+    const Eigen::VectorXd scale = test_helpers::random_uniform(rng, p, 0.5, 2.0);
+    fixture.design.standardization().set(center, scale);
+    Eigen::VectorXd v = test_helpers::random_uniform(rng, n, 0.05, 0.25);
+    Eigen::VectorXd working_residual = test_helpers::random_vector(rng, n, 0.0, 2.0);
+    // Rows the quotient cannot serve: no weight, a weight near underflow, a
+    // working residual far above the limit.
+    v[7] = 0.0;
+    v[11] = 1e-290;
+    working_residual[19] = 1e6;
+    const Eigen::VectorXd weighted_residual = v.cwiseProduct(working_residual);
+
+    glmsparse::IrlsUpdates<glmsparse::DenseDesign> updates(fixture.design, true);
+    updates.set_point(v, weighted_residual);
+    Eigen::VectorXd moved = Eigen::VectorXd::Zero(p);  // total change of each scaled coefficient
+    std::uniform_int_distribution<int> pick(0, static_cast<int>(p) - 1);
+    for (int move = 0; move < 40; ++move) {
+      const int j = move % 10 == 0 ? 3 : pick(rng);
+      const double delta = test_helpers::random_vector(rng, 1, 0.0, 0.5)[0];
+      updates.gradient(j);  // the column sums the updates keep
+      updates.update(j, delta);
+      moved[j] += delta;
+    }
+    Eigen::VectorXd from_residual;
+    std::vector<Eigen::Index> exact_rows;
+    updates.fitted_change(from_residual, exact_rows);
+    CHECK(exact_rows == std::vector<Eigen::Index>{7, 11, 19});
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::find(exact_rows.begin(), exact_rows.end(), i) != exact_rows.end()) continue;
+      long double expected = 0.0L, size = 0.0L;
+      for (Eigen::Index j = 0; j < p; ++j) {
+        const long double term = static_cast<long double>(x(i, j)) * moved[j] / scale[j];
+        expected += term;
+        size += std::abs(term);
+      }
+      INFO("row " << i);
+      // Rounding of the residual's updates and of the quotient: a few
+      // hundred eps of the terms and of the working residual at the point.
+      CHECK(std::abs(from_residual[i] - static_cast<double>(expected)) <=
+            1e-13 * (static_cast<double>(size) + std::abs(working_residual[i])));
+    }
+  }
+}

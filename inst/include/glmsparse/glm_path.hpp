@@ -527,7 +527,7 @@ class GlmPath {
       full_step_.resize(working_set.size());
       for (std::size_t k = 0; k < working_set.size(); ++k)
         full_step_[k] = state_.coefficients[working_set[k]] - start_values[k];
-      compute_step_eta(working_set, intercept_change);
+      if (!step_eta_from_residual(working_set, intercept_change)) compute_step_eta(working_set, intercept_change);
     }
     eta_ = start_eta + fraction * step_eta_;
     intercept_ = start_intercept + fraction * intercept_change;
@@ -536,6 +536,28 @@ class GlmPath {
       state_.coefficients[working_set[k]] = start_values[k] + fraction * full_step_[k];
     for (Eigen::Index j : state_.active_set) penalty_total += penalty_.value(state_.coefficients[j], j);
     state_.penalty_total = penalty_total;
+  }
+
+  // As compute_step_eta, for the step the inner solve just made: X d read
+  // off the model's residual in O(n) (IrlsUpdates::fitted_change), the rows
+  // it cannot give taken from the moved columns. False, with nothing done,
+  // when those rows are so many that the columns are as cheap.
+  bool step_eta_from_residual(const std::vector<Eigen::Index>& working_set, double intercept_change) {
+    const Eigen::Index n = x_.rows();
+    updates_.fitted_change(step_eta_, exact_rows_);
+    if (4 * static_cast<Eigen::Index>(exact_rows_.size()) > n) return false;
+    if (!exact_rows_.empty()) {
+      const RowSelection selection(n, exact_rows_);
+      std::vector<double> exact(exact_rows_.size(), 0.0);
+      for (std::size_t k = 0; k < working_set.size(); ++k) {
+        if (full_step_[k] == 0.0) continue;
+        const Eigen::Index j = working_set[k];
+        x_.raw_axpy_selected(j, full_step_[k] * x_.standardization().inv_scale(j), selection, exact.data());
+      }
+      for (std::size_t r = 0; r < exact_rows_.size(); ++r) step_eta_[exact_rows_[r]] = exact[r];
+    }
+    step_eta_.array() += intercept_change;
+    return true;
   }
 
   // The change of eta over a full step, intercept_change + X d, computed
@@ -641,6 +663,7 @@ class GlmPath {
   double tolerance_ = 0.0;
   std::vector<double> full_step_;
   Eigen::VectorXd step_eta_;
+  std::vector<Eigen::Index> exact_rows_;  // of step_eta_from_residual
   PathSecant secant_;
   // The parts of the secant's moves that stopped at zero or a limit.
   std::vector<double> stopped_change_;

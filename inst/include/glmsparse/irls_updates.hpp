@@ -83,6 +83,7 @@ class IrlsUpdates {
     pending_column_ = -1;  // the residual is replaced
     irls_weights_ = irls_weights;
     weighted_residual_ = weighted_residual;
+    point_weighted_residual_ = weighted_residual;
     weight_total_ = irls_weights_.sum();
     weighted_residual_sum_ = weighted_residual_.sum();
     absorbed_intercept_change_ = 0.0;
@@ -182,6 +183,32 @@ class IrlsUpdates {
   // The intercept change that minimises the model for the current d.
   double intercept_change() const {
     return centred() ? absorbed_intercept_change_ + weighted_residual_sum_ / weight_total_ : 0.0;
+  }
+
+  // X d on the raw columns (scaled coefficients d_j / s_j), for the moves d
+  // made since set_point(), read off the residual instead of the columns:
+  // each move changed v o r by -v o x_j times its step, and each absorbed
+  // shift by -shift v, so X d = (v o r then - v o r now) / v - the shifts.
+  // Beyond the rounding of X d itself, the quotient loses eps times the
+  // working residual at the point, r = (v o r) / v; rows where that is
+  // large, or where v is 0 or so small that v o x_j underflows, are listed
+  // in `exact_rows` (their `out` is 0), for the caller to compute from the
+  // columns.
+  void fitted_change(Eigen::VectorXd& out, std::vector<Eigen::Index>& exact_rows) {
+    apply_pending();
+    const Eigen::Index n = weighted_residual_.size();
+    out.resize(n);
+    exact_rows.clear();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double v = irls_weights_[i];
+      const double then = point_weighted_residual_[i];
+      if (v >= smallest_quotient_weight && std::abs(then) <= working_residual_limit * v) {
+        out[i] = (then - weighted_residual_[i]) / v - absorbed_intercept_change_;
+      } else {
+        out[i] = 0.0;
+        exact_rows.push_back(i);
+      }
+    }
   }
 
   // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
@@ -315,6 +342,12 @@ class IrlsUpdates {
   // A shift this many times the residual's scale costs the centred inner
   // products about three digits; ordinary columns (means a few times their
   // spread) seldom get there, so the pass over the rows is rare.
+  // fitted_change() divides by v only where the working residual at the
+  // point is at most this (so that it adds at most about 1e-13 to the
+  // rounding of X d) and v is at least this (so that v o x_j kept its
+  // digits).
+  static constexpr double working_residual_limit = 1e3;
+  static constexpr double smallest_quotient_weight = 1e-250;
   static constexpr double max_shift = 1e3;
 
   // Raw moments leaving less than this fraction of themselves have lost
@@ -325,6 +358,7 @@ class IrlsUpdates {
   bool intercept_;
   Eigen::VectorXd irls_weights_;
   Eigen::VectorXd weighted_residual_;
+  Eigen::VectorXd point_weighted_residual_;  // as set_point() set it
   double weight_total_ = 0.0;
   double weighted_residual_sum_ = 0.0;
   double absorbed_intercept_change_ = 0.0;
