@@ -51,6 +51,28 @@ TEST_CASE("The secant is exact for coefficients linear in log(lambda)", "[secant
   CHECK(intercept_change == Approx(std::log(lambda / lambda1)).margin(1e-12));
 }
 
+TEST_CASE("A secant of step fraction f moves f of the way to the full secant's prediction",
+          "[secant]") {
+  const ElasticNet penalty = test_penalty();
+  const Eigen::VectorXd a = values(2.0, 0.5, -3.0, 1.0), c = values(-0.3, -0.1, 0.4, 0.2);
+  auto at = [&](double lambda) -> Eigen::VectorXd { return a + c * std::log(lambda); };
+  const double lambda2 = 0.5, lambda1 = 0.4, lambda = 0.3;
+  PathSecant full, partial(true, 0.9);
+  for (PathSecant* secant : {&full, &partial}) {
+    secant->record(lambda2, kActiveSet, at(lambda2), 0.1 + std::log(lambda2), true);
+    secant->record(lambda1, kActiveSet, at(lambda1), 0.1 + std::log(lambda1), true);
+  }
+  std::vector<double> full_change, partial_change;
+  double full_intercept = 0.0, partial_intercept = 0.0, full_step = 0.0, partial_step = 0.0;
+  REQUIRE(full.predict(lambda, kActiveSet, at(lambda1), penalty, full_change, full_intercept, nullptr,
+                       &full_step));
+  REQUIRE(partial.predict(lambda, kActiveSet, at(lambda1), penalty, partial_change, partial_intercept,
+                          nullptr, &partial_step));
+  CHECK(partial_step == Approx(0.9 * full_step).epsilon(1e-14));
+  for (std::size_t j = 0; j < 4; ++j) CHECK(partial_change[j] == Approx(0.9 * full_change[j]).epsilon(1e-13));
+  CHECK(partial_intercept == Approx(0.9 * full_intercept).epsilon(1e-13));
+}
+
 TEST_CASE("The secant stops at zero, at the limits, and leaves zeros alone", "[secant]") {
   const ElasticNet penalty = test_penalty();
   const double lambda2 = 0.2, lambda1 = 0.1, lambda = 0.05;  // t = 1

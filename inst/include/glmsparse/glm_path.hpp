@@ -260,11 +260,6 @@ class GlmPath {
   // stopped at zero or a limit: O(n) and a few columns, not a product of x
   // with the whole change.
   void start_from_secant(double lambda) {
-    // Majorization steps (Cox) converge linearly, and their stopping rule
-    // estimates the rate from the path's own progress: from a predicted
-    // start they stopped with coefficients of 5e-6 that are 0 at the
-    // solution.
-    if (!Datafit::exact_curvature) return;
     const std::vector<Eigen::Index>& active_set = state_.active_set;
     double intercept_change = 0.0, t = 0.0;
     if (!secant_.predict(lambda, active_set, state_.coefficients, penalty_, full_step_, intercept_change,
@@ -620,7 +615,7 @@ class GlmPath {
     result.n_passes.push_back(outcome.n_passes);
     result.status.push_back(outcome.status);
     secant_.record(lambda, state_.active_set, state_.coefficients, intercept_,
-                   outcome.status == LambdaStatus::converged, Datafit::exact_curvature ? &eta_ : nullptr);
+                   outcome.status == LambdaStatus::converged, &eta_);
     return dev_ratio;
   }
 
@@ -634,6 +629,17 @@ class GlmPath {
   static constexpr double objective_rounding = 8.0;
   // Enough to bring any finite step down to 0: 2^-1100 is below the smallest double.
   static constexpr int max_overflow_halvings = 1100;
+  // Majorization steps (the diagonal of the Hessian, Cox) converge linearly
+  // and stop once what is left to gain is below the tolerance, which can
+  // leave a coefficient of 5e-6 where the solution has 0: a variable about
+  // to enter, whose gradient a start beyond the solution pushes past
+  // lambda. From 90% of the secant's step the path's supports matched the
+  // exact ones (glmnet at thresh 1e-14) as often as from the plain warm
+  // start, with 40% fewer passes on the benchmark's cox case; from the
+  // whole step two of the test suite's cox paths took a variable in one
+  // lambda early.
+  static constexpr double secant_step_fraction() { return Datafit::exact_curvature ? 1.0 : 0.9; }
+
   // Newton steps stop once a step gains less than thresh times this times
   // the objective: they converge quadratically, so the next would gain far
   // less. Majorization steps converge linearly and stop ten times earlier,
@@ -664,7 +670,7 @@ class GlmPath {
   std::vector<double> full_step_;
   Eigen::VectorXd step_eta_;
   std::vector<Eigen::Index> exact_rows_;  // of step_eta_from_residual
-  PathSecant secant_;
+  PathSecant secant_{true, secant_step_fraction()};
   // The parts of the secant's moves that stopped at zero or a limit.
   std::vector<double> stopped_change_;
   // The quadratic model's point, counted; gradient_point_[j] is the point at

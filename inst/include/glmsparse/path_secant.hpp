@@ -25,7 +25,11 @@ class PathSecant {
   // `stop_at_zero`: whether a penalized coefficient the secant carries
   // through zero stops there. Not for a group's coefficients, which may
   // change sign while the group stays in.
-  explicit PathSecant(bool stop_at_zero = true) : stop_at_zero_(stop_at_zero) {}
+  // `step_fraction`: the fraction of the secant's step taken (t above
+  // times it), below 1 for a solver that should approach the solution from
+  // the warm start's side (see GlmPath::secant_step_fraction).
+  explicit PathSecant(bool stop_at_zero = true, double step_fraction = 1.0)
+      : stop_at_zero_(stop_at_zero), step_fraction_(step_fraction) {}
 
 
   // The solution just found at `lambda`: the coefficients of the active set
@@ -87,7 +91,8 @@ class PathSecant {
                std::vector<double>* stopped_change = nullptr, double* step = nullptr) const {
     if (n_recorded_ < 2 || !(lambda > 0.0 && lambda < latest_lambda_ && latest_lambda_ < older_lambda_))
       return false;
-    const double t = std::log(lambda / latest_lambda_) / std::log(latest_lambda_ / older_lambda_);
+    const double t =
+        step_fraction_ * std::log(lambda / latest_lambda_) / std::log(latest_lambda_ / older_lambda_);
     if (!(t > 0.0 && t <= max_secant_step)) return false;
     change.assign(active_set.size(), 0.0);
     if (stopped_change) stopped_change->assign(active_set.size(), 0.0);
@@ -116,6 +121,7 @@ class PathSecant {
   static constexpr double max_secant_step = 2.0;
 
   bool stop_at_zero_;
+  double step_fraction_;
   std::vector<double> latest_, older_;
   double latest_lambda_ = 0.0, older_lambda_ = 0.0;
   double latest_intercept_ = 0.0, older_intercept_ = 0.0;
