@@ -586,23 +586,31 @@ class MultiResponsePath {
     step_eta_.resize(n, n_responses_);
     updates_[static_cast<std::size_t>(k)].fitted_change(column_, exact_rows_);
     const bool from_residual = 4 * static_cast<Eigen::Index>(exact_rows_.size()) <= n;
-    if (!from_residual) {
-      column_.setZero(n);
-      exact_rows_.clear();
-    }
-    const RowSelection selection(n, exact_rows_);
-    std::vector<double> exact(exact_rows_.size(), 0.0);
+    std::vector<Eigen::Index> moved;
+    std::vector<double> scaled_steps;
     for (std::size_t s = 0; s < working_set.size(); ++s) {
       const double change = full_step_(k, static_cast<Eigen::Index>(s));
       if (change == 0.0) continue;
-      const Eigen::Index j = working_set[s];
-      const double scaled_change = change * x_.standardization().inv_scale(j);
-      if (!from_residual)
-        x_.raw_axpy(j, scaled_change, column_);
-      else if (!exact_rows_.empty())
-        x_.raw_axpy_selected(j, scaled_change, selection, exact.data());
+      moved.push_back(working_set[s]);
+      scaled_steps.push_back(change * x_.standardization().inv_scale(working_set[s]));
     }
-    for (std::size_t r = 0; r < exact_rows_.size(); ++r) column_[exact_rows_[r]] = exact[r];
+    auto from_columns = [&]() {
+      column_.setZero(n);
+      for (std::size_t m = 0; m < moved.size(); ++m) x_.raw_axpy(moved[m], scaled_steps[m], column_);
+    };
+    if (!from_residual) {
+      from_columns();
+    } else {
+      if (!exact_rows_.empty()) {
+        const RowSelection selection(n, exact_rows_);
+        std::vector<double> exact(exact_rows_.size(), 0.0);
+        for (std::size_t m = 0; m < moved.size(); ++m)
+          x_.raw_axpy_selected(moved[m], scaled_steps[m], selection, exact.data());
+        for (std::size_t r = 0; r < exact_rows_.size(); ++r) column_[exact_rows_[r]] = exact[r];
+      }
+      if (!updates_[static_cast<std::size_t>(k)].fitted_change_adds_up(column_, moved, scaled_steps))
+        from_columns();
+    }
     column_.array() += intercept_change;
     step_eta_.col(k) = column_;
   }
@@ -620,7 +628,9 @@ class MultiResponsePath {
       // Keep every coefficient within its box: b_k - shift in [lower, upper].
       shift = std::min(std::max(shift, b.maxCoeff() - penalty_.upper(j)), b.minCoeff() - penalty_.lower(j));
       if (shift == 0.0) continue;
-      const Eigen::VectorXd moved = b.array() - shift;
+      // b_k - shift rounds: (b_k - (b_max - upper)) can land ulps of b_k
+      // beyond an upper limit far smaller than b_k.
+      const Eigen::VectorXd moved = (b.array() - shift).max(penalty_.lower(j)).min(penalty_.upper(j));
       const double gain = grouped_ ? group_penalty_.value(b, j) - group_penalty_.value(moved, j)
                                    : elastic_net_value(b, j) - elastic_net_value(moved, j);
       if (!(gain > 0.0)) continue;
