@@ -278,7 +278,9 @@ class MultiResponsePath {
   // Solves the quadratic model of classes [first, last) at the current point.
   // In the first cycle of Newton steps at a lambda each model needs at
   // least two passes, so that the rate of convergence is known; later ones
-  // start next to their minimiser, and one pass that changes nothing is enough.
+  // start next to their minimiser, and one pass that changes nothing is
+  // enough: newton() judges the cycles by the objective's own decrease
+  // (and, ungrouped, bounds each coordinate's gain before it stops).
   SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
                            Eigen::Index first, Eigen::Index last, double tolerance,
                            double relative_tolerance, int max_passes, bool first_cycle) {
@@ -286,6 +288,7 @@ class MultiResponsePath {
     if (grouped_) {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
+      solver.set_single_pass_settles(true);
       return solver.solve(lambda, working_set, state_, tolerance, relative_tolerance, max_passes);
     }
     // Ungrouped, the model and the penalty both separate by response.
@@ -294,6 +297,7 @@ class MultiResponsePath {
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(
           updates_[static_cast<std::size_t>(k)], penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
+      solver.set_single_pass_settles(true);
       SolveOutcome outcome;
       {
         const auto split = updates_[static_cast<std::size_t>(k)].split_between_threads(options_.n_threads);
