@@ -1553,3 +1553,46 @@ TEST_CASE("Multinomial null intercepts are found when the start's information ne
     CHECK(std::abs(score) <= 1e-12);
   }
 }
+
+// corpus/poisson-limit-near-zero-collinear-huge-column-kkt: two columns equal
+// up to scale (nonzero on one row only, 2.6e20 and 5.2e20), the first held
+// below 2e-150. The loss sees only the sum of their standardized
+// coefficients and the elastic net splits a sum equally, so wherever the
+// second is positive the first must sit at its upper limit. Rows whose
+// means are near 1e-20 against counts of thousands put the model's rss at
+// 1e24 and its change tolerance with it: one pass that moved the two
+// columns against each other, gaining 13 where 8e-4 was asked, counted as
+// the model solved, and the path stopped with the first at -2.5e-22.
+TEST_CASE("Equal columns under a limit near zero put the limited one at its limit", "[regression][poisson]") {
+  const Eigen::Index n = 10;
+  Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, 3);
+  x.col(0) << 2500, -4000, 2500, 2723.4501649435911, -2500, -3000, -63.128812244700683, 70.681248902062066,
+      -4000, 2000;
+  x(6, 1) = 2.6111617600729701e+20;
+  x(6, 2) = 5.2223235201459402e+20;
+  glmsparse::ProblemData data = variables(n, Eigen::VectorXd::Ones(3));
+  data.y << 0, 2000, 4000, 0, 2000, 6000, 2000, 4000, 4000, 5000;
+  data.offset << -2.5, 17.759526662163736, 18.94555344892483, 32.5, -4.6292328160722507, -29.622961165538051,
+      -25.707906124496375, -22.5, -29.992197927377347, -8.9708599113798915;
+  const double upper = 2.1374936603887363e-150;
+  data.lower_limit = Eigen::Vector3d(-kInf, -1.0, -kInf);
+  data.upper_limit = Eigen::Vector3d(0.0, upper, kInf);
+  FitOptions options;
+  options.alpha = 0.5;
+  LambdaGrid grid;
+  grid.nlambda = 4;
+  test_helpers::DenseFixture fixture(x);
+  glmsparse::Monitor monitor;
+  const glmsparse::PathResult fit =
+      glmsparse::fit_glm_path<glmsparse::Poisson>(fixture.design, data, options, grid, monitor);
+  REQUIRE(fit.lambda.size() == 4u);
+  int positive = 0;
+  for (std::size_t k = 0; k < fit.lambda.size(); ++k) {
+    CHECK(fit.status[k] == LambdaStatus::converged);
+    const Eigen::VectorXd b = test_helpers::coefficients(fit, k, 3);
+    if (!(b[2] > 0.0)) continue;
+    ++positive;
+    CHECK(b[1] == Approx(upper).epsilon(1e-12));
+  }
+  CHECK(positive >= 2);
+}

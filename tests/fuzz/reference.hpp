@@ -78,7 +78,10 @@ inline LossAt cox_loss(const Problem& problem, const Eigen::VectorXd& w, const E
       if (at_risk(j, e)) scaled_sum += w[j] * std::exp(eta[j] - top);
     const double log_risk = top + std::log(scaled_sum);
     at.loss += death_weight * (log_risk - std::log(death_weight));
-    at.magnitude += death_weight * (std::abs(log_risk) + std::abs(std::log(death_weight)));
+    // The log of a rounded sum is off by about eps even where it is near 0
+    // (a risk set whose other rows weigh 1e-150 against 1): a log's
+    // rounding is counted as that of a term of size |log| + 1.
+    at.magnitude += death_weight * (std::abs(log_risk) + std::abs(std::log(death_weight)) + 1.0);
     for (Eigen::Index j = 0; j < n; ++j) {
       if (!at_risk(j, e)) continue;
       const double share = w[j] * std::exp(eta[j] - top) / scaled_sum;

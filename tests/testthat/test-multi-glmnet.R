@@ -237,3 +237,33 @@ test_that("multi-response predict, coef, print, plot and deviance", {
   expect_equal(unname(response_link[, , 1]),
                unname(sapply(coef(response_fit, s = 0.1), function(b) as.vector(cbind(1, mgaussian_data$x[1:4, ]) %*% b))))
 })
+
+test_that("multinomial deviances hold where fits are confidently wrong (IRLS working residuals beyond 1e3)", {
+  # Strong signal with a few labels moved to another class: deep in the
+  # path those rows get probabilities near 1 for a class they are not in,
+  # so their working residuals, -1 / (1 - p), pass 1e3 and the change of
+  # eta of each Newton step on those rows comes from the columns, not the
+  # residual. The deviance the path reports, computed from its own linear
+  # predictors, must equal the one of its coefficients. Zero weights on
+  # some rows (as in a cross-validation fold) add rows with no curvature.
+  set.seed(77)
+  n <- 300
+  x <- matrix(rnorm(n * 4), n, 4)
+  scores <- cbind(0, 6 * x[, 1] - 4 * x[, 2], 6 * x[, 2] + 5 * x[, 3])
+  class <- max.col(scores)
+  flipped <- sample(n, 8)
+  class[flipped] <- class[flipped] %% 3 + 1
+  y <- factor(c("a", "b", "c")[class])
+  y_matrix <- diag(3)[class, ]
+  weights <- rep(1, n)
+  weights[sample(setdiff(seq_len(n), flipped), 20)] <- 0
+  fit <- glmsparse(x, y, family = "multinomial", weights = weights, lambda.min.ratio = 1e-5)
+  last <- length(fit$lambda)
+  probability <- predict(fit, x, s = fit$lambda[last], type = "response")[, , 1]
+  wrong_class_probability <- max(probability[cbind(flipped, class[flipped] %% 3 + 1)],
+                                 probability[cbind(flipped, (class[flipped] + 1) %% 3 + 1)])
+  expect_gt(wrong_class_probability, 1 - 1e-3)
+  expect_true(all(fit$status == "converged"))
+  deviance_here <- multinomial_deviance(fit, x, y_matrix, weights)
+  expect_equal(fit$dev.ratio, 1 - deviance_here / fit$nulldev, tolerance = 1e-10)
+})

@@ -54,6 +54,7 @@ class BlockCoordinateDescent {
       : updates_(updates), penalty_(penalty), monitor_(monitor) {}
 
   void set_minimum_passes(int passes) { minimum_passes_ = passes; }
+  void set_single_pass_settles(bool settles) { single_pass_settles_ = settles; }
 
   // Converged as CoordinateDescent::solve: a full pass moves no group by more
   // than `tolerance` and the extrapolated remaining gain is below
@@ -64,6 +65,7 @@ class BlockCoordinateDescent {
     SolveOutcome outcome;
     ProgressEstimate progress;
     progress.minimum_passes = minimum_passes_;
+    progress.single_pass_settles = single_pass_settles_;
     auto count_pass = [&]() {
       if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
     };
@@ -150,6 +152,7 @@ class BlockCoordinateDescent {
   const GroupElasticNet& penalty_;
   Monitor& monitor_;
   int minimum_passes_ = 0;
+  bool single_pass_settles_ = false;
   Eigen::VectorXd gradient_, old_value_, new_value_, curvature_;
 };
 

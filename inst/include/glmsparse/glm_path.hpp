@@ -541,16 +541,21 @@ class GlmPath {
     const Eigen::Index n = x_.rows();
     updates_.fitted_change(step_eta_, exact_rows_);
     if (4 * static_cast<Eigen::Index>(exact_rows_.size()) > n) return false;
+    std::vector<Eigen::Index> moved;
+    std::vector<double> scaled_steps;
+    for (std::size_t k = 0; k < working_set.size(); ++k) {
+      if (full_step_[k] == 0.0) continue;
+      moved.push_back(working_set[k]);
+      scaled_steps.push_back(full_step_[k] * x_.standardization().inv_scale(working_set[k]));
+    }
     if (!exact_rows_.empty()) {
       const RowSelection selection(n, exact_rows_);
       std::vector<double> exact(exact_rows_.size(), 0.0);
-      for (std::size_t k = 0; k < working_set.size(); ++k) {
-        if (full_step_[k] == 0.0) continue;
-        const Eigen::Index j = working_set[k];
-        x_.raw_axpy_selected(j, full_step_[k] * x_.standardization().inv_scale(j), selection, exact.data());
-      }
+      for (std::size_t k = 0; k < moved.size(); ++k)
+        x_.raw_axpy_selected(moved[k], scaled_steps[k], selection, exact.data());
       for (std::size_t r = 0; r < exact_rows_.size(); ++r) step_eta_[exact_rows_[r]] = exact[r];
     }
+    if (!updates_.fitted_change_adds_up(step_eta_, moved, scaled_steps)) return false;
     step_eta_.array() += intercept_change;
     return true;
   }

@@ -211,6 +211,31 @@ class IrlsUpdates {
     }
   }
 
+  // sum_i v_i x_ij under the current IRLS weights, raw column.
+  double weighted_column_sum(Eigen::Index j) { return column_sum(j); }
+
+  // Whether X d read off the residual (`out`, fitted_change's, its exact
+  // rows filled in) passes a check of its v-weighted sum, which must be
+  // sum_j (moved_j's scaled step) sum_i v_i x_ij: a move of 1e184 on a
+  // column of 1e-100, undone by the next, leaves the residual as the
+  // rounding of what it cancelled to, and X d with it (found by the
+  // fuzzer: an intercept of -4e121 with an eta that did not move).
+  bool fitted_change_adds_up(const Eigen::VectorXd& out, const std::vector<Eigen::Index>& moved,
+                             const std::vector<double>& scaled_steps) {
+    double from_rows = 0.0, from_columns = 0.0, size = 0.0;
+    for (Eigen::Index i = 0; i < out.size(); ++i) {
+      const double term = irls_weights_[i] * out[i];
+      from_rows += term;
+      size += std::abs(term);
+    }
+    for (std::size_t k = 0; k < moved.size(); ++k) {
+      const double term = scaled_steps[k] * column_sum(moved[k]);
+      from_columns += term;
+      size += std::abs(term);
+    }
+    return std::abs(from_rows - from_columns) <= fitted_change_check_tolerance * size;
+  }
+
   // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
   double residual_sum_of_squares() {
     apply_pending();
@@ -349,6 +374,9 @@ class IrlsUpdates {
   static constexpr double working_residual_limit = 1e3;
   static constexpr double smallest_quotient_weight = 1e-250;
   static constexpr double max_shift = 1e3;
+  // The residual's X d keeps about 1e-13 of its weighted sum; a loss
+  // beyond this is a loss of its digits.
+  static constexpr double fitted_change_check_tolerance = 1e-8;
 
   // Raw moments leaving less than this fraction of themselves have lost
   // about half of their digits.

@@ -278,7 +278,9 @@ class MultiResponsePath {
   // Solves the quadratic model of classes [first, last) at the current point.
   // In the first cycle of Newton steps at a lambda each model needs at
   // least two passes, so that the rate of convergence is known; later ones
-  // start next to their minimiser, and one pass that changes nothing is enough.
+  // start next to their minimiser, and one pass that changes nothing is
+  // enough: newton() judges the cycles by the objective's own decrease
+  // (and, ungrouped, bounds each coordinate's gain before it stops).
   SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
                            Eigen::Index first, Eigen::Index last, double tolerance,
                            double relative_tolerance, int max_passes, bool first_cycle) {
@@ -286,6 +288,7 @@ class MultiResponsePath {
     if (grouped_) {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
+      solver.set_single_pass_settles(true);
       return solver.solve(lambda, working_set, state_, tolerance, relative_tolerance, max_passes);
     }
     // Ungrouped, the model and the penalty both separate by response.
@@ -294,6 +297,7 @@ class MultiResponsePath {
       CoordinateDescent<IrlsUpdates<Design>, ElasticNet> solver(
           updates_[static_cast<std::size_t>(k)], penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
+      solver.set_single_pass_settles(true);
       SolveOutcome outcome;
       {
         const auto split = updates_[static_cast<std::size_t>(k)].split_between_threads(options_.n_threads);
@@ -528,6 +532,7 @@ class MultiResponsePath {
       for (Eigen::Index s = 0; s < size; ++s)
         full_step_(k, s) =
             response(k).coefficients[working_set[static_cast<std::size_t>(s)]] - start_values_(k, s);
+      compute_step_eta(k, working_set, intercept_change[k]);
     }
 
     // Move along the Newton direction, halving the step until the
@@ -553,25 +558,65 @@ class MultiResponsePath {
     return inner.status;
   }
 
-  // Coefficients at start + fraction * full_step_, with eta, the intercepts
-  // and the penalty totals to match.
+  // Coefficients at start + fraction * full_step_, with eta (from
+  // step_eta_), the intercepts and the penalty totals to match.
   void apply_step(const std::vector<Eigen::Index>& working_set, Eigen::Index first,
                   Eigen::Index last, const Eigen::MatrixXd& start_eta,
                   const Eigen::VectorXd& start_intercept, const Eigen::VectorXd& intercept_change,
                   double fraction) {
     intercept_ = start_intercept + fraction * intercept_change;
     for (Eigen::Index k = first; k < last; ++k) {
-      column_.noalias() = start_eta.col(k);
-      column_.array() += fraction * intercept_change[k];
-      for (std::size_t s = 0; s < working_set.size(); ++s) {
-        const Eigen::Index j = working_set[s];
-        const double change = fraction * full_step_(k, static_cast<Eigen::Index>(s));
-        response(k).coefficients[j] = start_values_(k, static_cast<Eigen::Index>(s)) + change;
-        if (change != 0.0) x_.raw_axpy(j, change * x_.standardization().inv_scale(j), column_);
-      }
-      eta_.col(k) = column_;
+      for (std::size_t s = 0; s < working_set.size(); ++s)
+        response(k).coefficients[working_set[s]] =
+            start_values_(k, static_cast<Eigen::Index>(s)) + fraction * full_step_(k, static_cast<Eigen::Index>(s));
+      // No step at all is the start exactly, even where the step overflowed.
+      if (fraction == 0.0)
+        eta_.col(k) = start_eta.col(k);
+      else
+        eta_.col(k) = start_eta.col(k) + fraction * step_eta_.col(k);
     }
     recompute_penalties(first, last);
+  }
+
+  // Column k of step_eta_: the change of class k's eta over the full step
+  // just solved (full_step_ and the intercept change), intercept_change +
+  // X d. It is read off the class model's residual in O(n)
+  // (IrlsUpdates::fitted_change), with the rows that cannot be read there
+  // taken from the moved columns; all of it from the columns when those rows
+  // are so many that the columns cost as little.
+  void compute_step_eta(Eigen::Index k, const std::vector<Eigen::Index>& working_set,
+                        double intercept_change) {
+    const Eigen::Index n = x_.rows();
+    step_eta_.resize(n, n_responses_);
+    updates_[static_cast<std::size_t>(k)].fitted_change(column_, exact_rows_);
+    const bool from_residual = 4 * static_cast<Eigen::Index>(exact_rows_.size()) <= n;
+    std::vector<Eigen::Index> moved;
+    std::vector<double> scaled_steps;
+    for (std::size_t s = 0; s < working_set.size(); ++s) {
+      const double change = full_step_(k, static_cast<Eigen::Index>(s));
+      if (change == 0.0) continue;
+      moved.push_back(working_set[s]);
+      scaled_steps.push_back(change * x_.standardization().inv_scale(working_set[s]));
+    }
+    auto from_columns = [&]() {
+      column_.setZero(n);
+      for (std::size_t m = 0; m < moved.size(); ++m) x_.raw_axpy(moved[m], scaled_steps[m], column_);
+    };
+    if (!from_residual) {
+      from_columns();
+    } else {
+      if (!exact_rows_.empty()) {
+        const RowSelection selection(n, exact_rows_);
+        std::vector<double> exact(exact_rows_.size(), 0.0);
+        for (std::size_t m = 0; m < moved.size(); ++m)
+          x_.raw_axpy_selected(moved[m], scaled_steps[m], selection, exact.data());
+        for (std::size_t r = 0; r < exact_rows_.size(); ++r) column_[exact_rows_[r]] = exact[r];
+      }
+      if (!updates_[static_cast<std::size_t>(k)].fitted_change_adds_up(column_, moved, scaled_steps))
+        from_columns();
+    }
+    column_.array() += intercept_change;
+    step_eta_.col(k) = column_;
   }
 
   // For a shift-invariant loss (multinomial): moves each variable's
@@ -587,7 +632,9 @@ class MultiResponsePath {
       // Keep every coefficient within its box: b_k - shift in [lower, upper].
       shift = std::min(std::max(shift, b.maxCoeff() - penalty_.upper(j)), b.minCoeff() - penalty_.lower(j));
       if (shift == 0.0) continue;
-      const Eigen::VectorXd moved = b.array() - shift;
+      // b_k - shift rounds: (b_k - (b_max - upper)) can land ulps of b_k
+      // beyond an upper limit far smaller than b_k.
+      const Eigen::VectorXd moved = (b.array() - shift).max(penalty_.lower(j)).min(penalty_.upper(j));
       const double gain = grouped_ ? group_penalty_.value(b, j) - group_penalty_.value(moved, j)
                                    : elastic_net_value(b, j) - elastic_net_value(moved, j);
       if (!(gain > 0.0)) continue;
@@ -736,6 +783,8 @@ class MultiResponsePath {
   std::vector<PathSecant> secants_;  // one per response
   Eigen::MatrixXd model_weights_, model_residual_;
   Eigen::MatrixXd full_step_, start_values_;
+  Eigen::MatrixXd step_eta_;  // n x K, compute_step_eta()
+  std::vector<Eigen::Index> exact_rows_;  // of compute_step_eta()
   Eigen::VectorXd column_;
   double null_excess_loss_ = 0.0;  // null loss less the saturated loss
   double null_model_rss_ = 0.0;
