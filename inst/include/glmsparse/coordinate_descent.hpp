@@ -12,6 +12,7 @@
 #include <vector>
 #include <cstdlib>
 #include <type_traits>
+#include <limits>
 #include <utility>
 
 #include <Eigen/Dense>
@@ -24,7 +25,7 @@ namespace glmsparse {
 
 struct CoordinateState {
   Eigen::VectorXd coefficients;     // standardized scale
-  Eigen::VectorXd curvature;        // v_j = sum_i w_i x~_ij^2
+  Eigen::VectorXd curvature;        // v_j = sum_i w_i x~_ij^2; NaN: not yet computed (below)
   Eigen::VectorXd gradient;         // <x~_j, w o r> when j was last visited
   std::vector<char> in_active_set;  // ever nonzero along the path
   std::vector<Eigen::Index> active_set;
@@ -37,6 +38,11 @@ struct CoordinateState {
         gradient(Eigen::VectorXd::Zero(p)),
         in_active_set(p, 0) {}
 };
+
+// A curvature left for the solver to compute when the coordinate first
+// moves (Updates with curvature(j), such as IrlsUpdates): most coordinates
+// at zero stay there, and whether one does depends on its gradient alone.
+inline constexpr double curvature_not_computed = std::numeric_limits<double>::quiet_NaN();
 
 struct SolveOutcome {
   int n_passes = 0;
@@ -130,6 +136,13 @@ template <class Updates, class = void>
 struct has_working_rss : std::false_type {};
 template <class Updates>
 struct has_working_rss<Updates, std::void_t<decltype(std::declval<const Updates&>().working_rss())>>
+    : std::true_type {};
+
+// Whether Updates computes curvatures itself (curvature(j)).
+template <class Updates, class = void>
+struct has_curvature : std::false_type {};
+template <class Updates>
+struct has_curvature<Updates, std::void_t<decltype(std::declval<Updates&>().curvature(Eigen::Index{}))>>
     : std::true_type {};
 
 // Whether Updates can compute many gradients at once (gradients()).
@@ -456,7 +469,7 @@ class CoordinateDescent {
       const double delta = target[static_cast<Eigen::Index>(k)] - old_value;
       if (delta == 0.0) continue;
       const double g = updates_.gradient(j);
-      const double v = state.curvature[j];
+      const double v = known_curvature(j, state);
       updates_.update(j, delta);
       state.rss -= delta * (2.0 * g - delta * v);
       state.penalty_total += penalty_.value(old_value + delta, j) - penalty_.value(old_value, j);
@@ -484,6 +497,14 @@ class CoordinateDescent {
     return false;
   }
 
+  // v_j, computed now if it was left as curvature_not_computed.
+  double known_curvature(Eigen::Index j, CoordinateState& state) {
+    if constexpr (has_curvature<Updates>::value) {
+      if (std::isnan(state.curvature[j])) state.curvature[j] = updates_.curvature(j);
+    }
+    return state.curvature[j];
+  }
+
   // One sweep; returns max_j v_j * (change in b_j)^2.
   double pass(double lambda, const std::vector<Eigen::Index>& coordinates,
               CoordinateState& state, ProgressEstimate& progress) {
@@ -501,9 +522,17 @@ class CoordinateDescent {
     for (std::size_t k = 0; k < n_coordinates; ++k) {
       const Eigen::Index j = coordinates[k];
       if (skip_members && at_support_minimiser_[j]) continue;
-      const double v = state.curvature[j];
+      double v = state.curvature[j];
       const double old_value = state.coefficients[j];
       const double g = updates_.gradient(j);
+      if (std::isnan(v)) {
+        // At zero, whether the coordinate moves does not depend on v (> 0).
+        if (old_value == 0.0 && penalty_.threshold(g, 1.0, lambda, j) == 0.0) {
+          state.gradient[j] = g;
+          continue;
+        }
+        v = known_curvature(j, state);
+      }
       const double new_value = penalty_.threshold(g + v * old_value, v, lambda, j);
       state.gradient[j] = g;
       if (new_value == old_value) {
