@@ -11,11 +11,13 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "coordinate_descent.hpp"
+#include "lockstep.hpp"
 #include "monitor.hpp"
 #include "penalty_group.hpp"
 
@@ -55,6 +57,11 @@ class BlockCoordinateDescent {
 
   void set_minimum_passes(int passes) { minimum_passes_ = passes; }
   void set_single_pass_settles(bool settles) { single_pass_settles_ = settles; }
+  // With `split`, a helper thread takes the inner products and updates of
+  // the responses [K / 2, K) of every group, in lockstep with the calling
+  // thread's [0, K / 2), for the length of each solve. Each response's
+  // arithmetic is the same either way, so the results are too.
+  void split_responses_between_threads(bool split) { split_responses_ = split; }
 
   // Converged as CoordinateDescent::solve: a full pass moves no group by more
   // than `tolerance` and the extrapolated remaining gain is below
@@ -69,6 +76,17 @@ class BlockCoordinateDescent {
     auto count_pass = [&]() {
       if (++outcome.n_passes % 16 == 0) monitor_.check_interrupt();
     };
+    const auto n_responses = static_cast<Eigen::Index>(updates_.size());
+    helper_first_ = n_responses;
+    if (split_responses_ && n_responses >= 2) {
+      helper_first_ = n_responses / 2;
+      helper_ = std::make_unique<LockstepHelper>([this] { run_helper_share(); });
+    }
+    // The helper stops (and frees its core) when the solve returns.
+    struct StopHelper {
+      std::unique_ptr<LockstepHelper>& helper;
+      ~StopHelper() { helper.reset(); }
+    } stop_helper{helper_};
     while (true) {
       const double change = pass(lambda, working_set, state, progress);
       count_pass();
@@ -105,12 +123,23 @@ class BlockCoordinateDescent {
     double decrease = 0.0;
     // Indexing, not iterators: the active set may grow during the sweep.
     const std::size_t n_coordinates = coordinates.size();
+    pending_delta_.setZero(n_responses);
     for (std::size_t c = 0; c < n_coordinates; ++c) {
       const Eigen::Index j = coordinates[c];
       bool equal_curvatures = true;
+      if (helper_) {
+        // The helper applies its share of the last group's move, then takes
+        // its share of this group's inner products.
+        helper_column_ = j;
+        helper_->post();
+        for (Eigen::Index k = 0; k < helper_first_; ++k) gradient_[k] = updates_[static_cast<std::size_t>(k)].gradient(j);
+        helper_->wait();
+        pending_column_ = -1;
+      } else {
+        for (Eigen::Index k = 0; k < n_responses; ++k) gradient_[k] = updates_[static_cast<std::size_t>(k)].gradient(j);
+      }
       for (Eigen::Index k = 0; k < n_responses; ++k) {
         auto& response = state.responses[static_cast<std::size_t>(k)];
-        gradient_[k] = updates_[static_cast<std::size_t>(k)].gradient(j);
         response.gradient[j] = gradient_[k];
         old_value_[k] = response.coefficients[j];
         curvature_[k] = response.curvature[j];
@@ -130,7 +159,12 @@ class BlockCoordinateDescent {
         if (delta == 0.0) continue;
         auto& response = state.responses[static_cast<std::size_t>(k)];
         const double v_k = response.curvature[j];
-        updates_[static_cast<std::size_t>(k)].update(j, delta);
+        if (k < helper_first_) {
+          updates_[static_cast<std::size_t>(k)].update(j, delta);
+        } else {
+          pending_column_ = j;
+          pending_delta_[k] = delta;
+        }
         const double response_decrease = delta * (2.0 * gradient_[k] - delta * v_k);
         response.rss -= response_decrease;
         response.gradient[j] = gradient_[k] - delta * v_k;
@@ -144,8 +178,29 @@ class BlockCoordinateDescent {
       max_change = std::max(max_change, change);
       state.mark_active(j);
     }
+    if (helper_ && pending_column_ >= 0) {
+      // The last move's share, before anyone reads the residuals.
+      helper_column_ = -1;
+      helper_->post();
+      helper_->wait();
+      pending_column_ = -1;
+    }
     progress.record(decrease);
     return max_change;
+  }
+
+  // The helper's share: the pending move of responses [helper_first_, K),
+  // then their inner products with column helper_column_ (if any).
+  void run_helper_share() {
+    const auto n_responses = static_cast<Eigen::Index>(updates_.size());
+    for (Eigen::Index k = helper_first_; k < n_responses; ++k) {
+      auto& updates = updates_[static_cast<std::size_t>(k)];
+      if (pending_column_ >= 0 && pending_delta_[k] != 0.0) {
+        updates.update(pending_column_, pending_delta_[k]);
+        pending_delta_[k] = 0.0;
+      }
+      if (helper_column_ >= 0) gradient_[k] = updates.gradient(helper_column_);
+    }
   }
 
   std::vector<Updates>& updates_;
@@ -154,6 +209,12 @@ class BlockCoordinateDescent {
   int minimum_passes_ = 0;
   bool single_pass_settles_ = false;
   Eigen::VectorXd gradient_, old_value_, new_value_, curvature_;
+  bool split_responses_ = false;
+  std::unique_ptr<LockstepHelper> helper_;
+  Eigen::Index helper_first_ = 0;     // responses from here on are the helper's
+  Eigen::Index helper_column_ = -1;   // the group whose inner products it takes
+  Eigen::Index pending_column_ = -1;  // the group whose move it still has to apply
+  Eigen::VectorXd pending_delta_;     // that move, per response
 };
 
 }  // namespace glmsparse

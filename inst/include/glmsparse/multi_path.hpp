@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -289,6 +290,11 @@ class MultiResponsePath {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
       solver.set_single_pass_settles(true);
+      // A group's work, K dense inner products and updates, is worth a
+      // meeting of two threads from a few thousand rows in all.
+      if constexpr (std::is_same<Design, DenseDesign>::value)
+        solver.split_responses_between_threads(options_.n_threads >= 2 &&
+                                               x_.rows() * n_responses_ >= min_rows_split_across_responses);
       return solver.solve(lambda, working_set, state_, tolerance, relative_tolerance, max_passes);
     }
     // Ungrouped, the model and the penalty both separate by class: the
@@ -795,6 +801,7 @@ class MultiResponsePath {
   // Ungrouped, the classes move all at once until a step gains no more than
   // this many times the tolerance, then one at a time.
   static constexpr double all_at_once_factor = 1e4;
+  static constexpr Eigen::Index min_rows_split_across_responses = 8192;
   // The null model (intercepts only) is solved to near machine precision:
   // its deviance is the reference for every deviance ratio.
   static constexpr double null_fit_relative_tolerance = 1e-14;
