@@ -71,6 +71,7 @@ valgrind: deps
 
 bench: install
 	for family in gaussian binomial poisson multinomial cox; do $(RSCRIPT) bench/paths.R --family=$$family || exit 1; done
+	$(RSCRIPT) bench/paths.R --family=multinomial --grouped
 	$(RSCRIPT) bench/cv.R
 
 # Regenerates man/ and NAMESPACE from the roxygen comments.

@@ -1,7 +1,8 @@
 # Lasso paths, glmsparse against glmnet: time, peak memory and distance to
 # the optimum. Run from the repository root:
-#   Rscript bench/paths.R [--family=gaussian|binomial|poisson|multinomial|cox] [--quick]
-# --quick divides n and p by 10 (a smoke run). The protocol is described in
+#   Rscript bench/paths.R [--family=gaussian|binomial|poisson|multinomial|cox] [--grouped] [--quick]
+# --quick divides n and p by 10 (a smoke run); --grouped fits multinomial
+# paths with type.multinomial = "grouped" (results in multinomial_grouped.md). The protocol is described in
 # bench/README.md; results go to bench/results/<family>.md.
 
 suppressPackageStartupMessages({
@@ -20,7 +21,9 @@ scale_down <- if (quick) 10 else 1
 n_runs <- 5L
 n_lambda <- 100L
 alpha <- 1
-results_path <- file.path("bench", "results", paste0(family, ".md"))
+grouped <- family == "multinomial" && "--grouped" %in% arguments
+type_multinomial <- if (grouped) "grouped" else "ungrouped"
+results_path <- file.path("bench", "results", paste0(family, if (grouped) "_grouped", ".md"))
 
 all_cases <- data.frame(
   case = c("dense_tall", "dense_wide", "dense_very_wide", "sparse", "dense_medium"),
@@ -44,10 +47,12 @@ cases$p <- cases$p / scale_down
 fit_package <- function(package, x, y, lambda, thresh = 1e-7) {
   switch(package,
          glmsparse = glmsparse(x, y, family = family, alpha = alpha, lambda = lambda,
-                               thresh = thresh),
+                               thresh = thresh, type.multinomial = type_multinomial),
          glmsparse_1thread = glmsparse(x, y, family = family, alpha = alpha, lambda = lambda,
-                                       thresh = thresh, nthreads = 1),
+                                       thresh = thresh, type.multinomial = type_multinomial,
+                                       nthreads = 1),
          glmnet = glmnet(x, y, family = family, alpha = alpha, lambda = lambda, thresh = thresh,
+                         type.multinomial = type_multinomial,
                          maxit = if (thresh < 1e-7) 1e7 else 1e5))
 }
 
@@ -129,8 +134,10 @@ objective_path <- function(fit, x, y) {
   loss(eta) + fit$lambda * penalty
 }
 
-# The same for multinomial (ungrouped): minus the mean log-likelihood plus
-# the elastic net on every class's coefficients.
+# The same for multinomial: minus the mean log-likelihood plus the elastic
+# net on every class's coefficients (ungrouped), or on each variable's
+# coefficients across the classes, with its Euclidean norm in place of the
+# absolute value (grouped).
 multinomial_objective_path <- function(fit, x, y) {
   indicator <- outer(as.integer(y), seq_len(nlevels(y)), "==")
   s_x <- column_sd(x)
@@ -140,7 +147,8 @@ multinomial_objective_path <- function(fit, x, y) {
     top <- apply(eta, 1, max)
     loss <- mean(top + log(rowSums(exp(eta - top))) - rowSums(indicator * eta))
     scaled <- beta * s_x
-    loss + fit$lambda[l] * sum(alpha * abs(scaled) + (1 - alpha) / 2 * scaled^2)
+    lasso <- if (grouped) sum(sqrt(rowSums(scaled^2))) else sum(abs(scaled))
+    loss + fit$lambda[l] * (alpha * lasso + (1 - alpha) / 2 * sum(scaled^2))
   }, numeric(1))
 }
 
@@ -164,7 +172,11 @@ run_case <- function(case, n, p, sparse, seed) {
   data <- simulate(n, p, sparse, seed, family)
   x <- data$x
   y <- data$y
-  lambda <- default_lambda(x, y, family, alpha, n_lambda)
+  lambda <- if (family == "multinomial") {
+    default_lambda(x, y, family, alpha, n_lambda, type.multinomial = type_multinomial)
+  } else {
+    default_lambda(x, y, family, alpha, n_lambda)
+  }
   packages <- c(glmsparse = "glmsparse", glmnet = "glmnet")
 
   fits <- lapply(packages, fit_package, x = x, y = y, lambda = lambda)
@@ -207,7 +219,8 @@ format_results <- function(results) {
 write_results <- function(results, path) {
   dir.create(dirname(path), showWarnings = FALSE, recursive = TRUE)
   lines <- c(
-    sprintf("# %s lasso path benchmark%s", family, if (quick) " (--quick)" else ""),
+    sprintf("# %s%s lasso path benchmark%s", family, if (grouped) " (grouped)" else "",
+            if (quick) " (--quick)" else ""),
     "",
     machine_info(),
     "",

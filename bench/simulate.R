@@ -51,10 +51,11 @@ simulate <- function(n, p, sparse, seed, family, n_nonzero = 20, snr = 3, rho = 
 # glmnet's default grid of n_lambda values. glmnet stops its own path early
 # once the deviance ratio stalls, so the full grid is rebuilt from its
 # lambda_max and lambda.min.ratio: lambda_max * ratio^(k / (n_lambda - 1)).
-default_lambda <- function(x, y, family, alpha = 1, n_lambda = 100L) {
+# `...` goes to glmnet (type.multinomial, whose lambda_max differs).
+default_lambda <- function(x, y, family, alpha = 1, n_lambda = 100L, ...) {
   ratio <- if (nrow(x) < ncol(x)) 1e-2 else 1e-4
   lambda <- glmnet::glmnet(x, y, family = family, alpha = alpha, nlambda = n_lambda,
-                           lambda.min.ratio = ratio)$lambda
+                           lambda.min.ratio = ratio, ...)$lambda
   if (length(lambda) == n_lambda) return(lambda)
   lambda[1] * ratio^(seq(0, n_lambda - 1) / (n_lambda - 1))
 }
