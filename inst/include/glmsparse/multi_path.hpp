@@ -5,10 +5,11 @@
 //
 // At each lambda, proximal Newton steps as in glm_path.hpp: the datafit's
 // quadratic model splits into one weighted least-squares problem per class,
-// solved by the same CoordinateDescent class by class (ungrouped: the
-// penalty separates too) or by BlockCoordinateDescent over whole groups
-// (grouped), then a backtracking line search on the true objective. For
-// mgaussian the model is the loss itself, so one step solves it.
+// solved by the same CoordinateDescent for each class, on a thread of its
+// own where there are threads (ungrouped: the penalty separates too), or by
+// BlockCoordinateDescent over whole groups (grouped), then a backtracking
+// line search on the true objective. For mgaussian the model is the loss
+// itself, so one step solves it.
 //
 // The linear predictor is kept on the raw scale,
 //   eta_ik = o_ik + b0_k + sum_j beta_jk x_ij / s_j,
@@ -789,7 +790,7 @@ class MultiResponsePath {
     return dev_ratio;
   }
 
-  // Gauss-Seidel Newton steps over the classes converge linearly, slowly
+  // Newton steps over the classes (all at once or one at a time) converge linearly, slowly
   // on nearly collinear columns deep in an ungrouped multinomial path: 100
   // steps left such lambdas unconverged however large maxit; the passes,
   // not the steps, are what maxit bounds.
