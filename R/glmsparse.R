@@ -151,7 +151,7 @@
 #' @param nthreads Number of threads for the parts of the fit that run in
 #'   parallel: the covariance matrix used for tall dense `x`, the
 #'   gradients that screen variables in and out at each lambda and, for
-#'   the families fitted by Newton steps on a dense `x` of 4096 rows or
+#'   the families fitted by Newton steps on a dense `x` of 8192 rows or
 #'   more, each coordinate update (two threads, each on half of the rows).
 #'   The default, `NULL`, uses [RcppParallel::defaultNumThreads()], which
 #'   follows [RcppParallel::setThreadOptions()]. The result does not depend

@@ -323,12 +323,12 @@ TEST_CASE("Cox paths satisfy the KKT conditions at every lambda", "[cox][path][k
   }
 }
 
-// With 4096 rows or more a dense design splits each coordinate's work
+// With 8192 rows or more a dense design splits each coordinate's work
 // between two blocks of rows (irls_updates.hpp), run by two threads when
 // there are two: the path must not depend on the number of threads.
 TEST_CASE("Cox paths split by rows are the same for any number of threads", "[cox][path][threads]") {
   std::mt19937 rng(64);
-  const Eigen::Index n = 4200, p = 6;
+  const Eigen::Index n = 8400, p = 6;
   for (const Case& c : {kCases[0], kCases[3]}) {
     INFO("counting=" << c.counting << " strata=" << c.strata);
     const Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.3);

@@ -825,7 +825,7 @@ TEST_CASE("GLM paths with a constant response", "[glm][glm-constant]") {
   SECTION("poisson") { check_constant_response<Poisson>(2.0); }
 }
 
-// Dense designs of 4096 rows or more split each coordinate's inner product
+// Dense designs of 8192 rows or more split each coordinate's inner product
 // and update between two blocks of rows, run by two threads in lockstep when
 // there are two (irls_updates.hpp). The blocks are the same for any number of
 // threads, so the path must be the same bit for bit; it must also satisfy the
@@ -835,8 +835,8 @@ namespace {
 template <class Family>
 void check_row_split(unsigned seed) {
   std::mt19937 rng(seed);
-  for (const Setting& setting : {Setting{5003, 12, true, true, true, true, 1.0},
-                                 Setting{4500, 8, false, false, false, false, 0.5}}) {
+  for (const Setting& setting : {Setting{8803, 12, true, true, true, true, 1.0},
+                                 Setting{8500, 8, false, false, false, false, 0.5}}) {
     const Problem problem = random_problem<Family>(rng, setting);
     INFO(Family::name << " " << describe(setting));
     FitOptions options = options_for(setting, 1e-10);
@@ -875,7 +875,7 @@ TEST_CASE("GLM paths split by rows are the same for any number of threads", "[gl
 
 TEST_CASE("The change of eta read off the IRLS residual is X d from the columns", "[glm][irls]") {
   std::mt19937 rng(2026);
-  for (const Eigen::Index n : {300, 5000}) {  // unsplit, and split by rows
+  for (const Eigen::Index n : {300, 9000}) {  // unsplit, and split by rows
     const Eigen::Index p = 12;
     INFO("n = " << n);
     Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.3);

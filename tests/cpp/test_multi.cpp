@@ -901,13 +901,13 @@ void check_paths(unsigned seed) {
 
 namespace {
 
-// Dense designs of 4096 rows or more split each coordinate's work between
+// Dense designs of 8192 rows or more split each coordinate's work between
 // two blocks of rows (irls_updates.hpp), run by two threads when there are
 // two (ungrouped paths): the path must not depend on the number of threads.
 template <class Datafit>
 void check_row_split(unsigned seed) {
   std::mt19937 rng(seed);
-  const Setting setting{4400, 8, true, true, true, true, 1.0};
+  const Setting setting{8400, 8, true, true, true, true, 1.0};
   const MultiProblem problem = random_multi_problem<Datafit>(rng, setting, 3);
   for (bool grouped : {false, true}) {
     INFO(Datafit::name << " grouped=" << grouped);

@@ -190,3 +190,42 @@ TEST_CASE("the dispatched kernels are the AVX2 ones wherever the processor has A
 #endif
   CHECK(k::dot(v.a, v.b, 999) == expected);
 }
+
+// The coordinate updates read a curvature with the gradient through
+// dot_and_weighted_moments instead of calling dot and weighted_moments in
+// turn: a path must not change by a bit, so every implementation must give
+// exactly the separate kernels' numbers, whatever the length (the 16-row
+// blocks, each function's own tail) and the alignment.
+TEST_CASE("the dot and the weighted moments read together are the separate kernels' numbers", "[kernels]") {
+  namespace k = glmsparse::kernels;
+  struct Implementation {
+    const char* name;
+    double (*dot)(const double*, const double*, Index);
+    std::pair<double, double> (*weighted_moments)(const double*, const double*, Index);
+    k::DotAndMoments (*together)(const double*, const double*, const double*, Index);
+  };
+  std::vector<Implementation> implementations{
+      {"portable", k::portable::dot, k::portable::weighted_moments, k::portable::dot_and_weighted_moments},
+      {"dispatched", k::dot, k::weighted_moments, k::dot_and_weighted_moments}};
+#ifdef GLMSPARSE_AVX2_KERNELS
+  if (k::avx2_available())
+    implementations.push_back({"avx2", k::avx2::dot, k::avx2::weighted_moments, k::avx2::dot_and_weighted_moments});
+#endif
+  std::mt19937 rng(13);
+  std::vector<Index> lengths;
+  for (Index n = 0; n <= 70; ++n) lengths.push_back(n);
+  for (Index n : {1000, 4999, 5003}) lengths.push_back(n);
+  for (const Implementation& implementation : implementations) {
+    for (Index n : lengths) {
+      for (Index offset = 0; offset < 4; ++offset) {
+        Operands v(rng, n, offset);
+        INFO(implementation.name << ", n = " << n << ", offset " << offset);
+        const k::DotAndMoments together = implementation.together(v.a, v.b, v.w, n);
+        const auto moments = implementation.weighted_moments(v.a, v.w, n);
+        CHECK(together.dot == implementation.dot(v.a, v.b, n));
+        CHECK(together.first == moments.first);
+        CHECK(together.second == moments.second);
+      }
+    }
+  }
+}

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 #include <cstdlib>
 #include <type_traits>
@@ -136,6 +137,14 @@ template <class Updates, class = void>
 struct has_working_rss : std::false_type {};
 template <class Updates>
 struct has_working_rss<Updates, std::void_t<decltype(std::declval<const Updates&>().working_rss())>>
+    : std::true_type {};
+
+// Whether Updates can compute a curvature with the gradient, reading the
+// column once (gradient_and_curvature(j), where fuses_curvature()).
+template <class Updates, class = void>
+struct has_fused_curvature : std::false_type {};
+template <class Updates>
+struct has_fused_curvature<Updates, std::void_t<decltype(std::declval<const Updates&>().fuses_curvature())>>
     : std::true_type {};
 
 // Whether Updates computes curvatures itself (curvature(j)).
@@ -524,14 +533,26 @@ class CoordinateDescent {
       if (skip_members && at_support_minimiser_[j]) continue;
       double v = state.curvature[j];
       const double old_value = state.coefficients[j];
-      const double g = updates_.gradient(j);
-      if (std::isnan(v)) {
-        // At zero, whether the coordinate moves does not depend on v (> 0).
-        if (old_value == 0.0 && penalty_.threshold(g, 1.0, lambda, j) == 0.0) {
-          state.gradient[j] = g;
-          continue;
+      double g = 0.0;
+      bool read_together = false;
+      if constexpr (has_fused_curvature<Updates>::value) {
+        if (std::isnan(v) && updates_.fuses_curvature()) {
+          // Read with the gradient, at no extra cost.
+          std::tie(g, v) = updates_.gradient_and_curvature(j);
+          state.curvature[j] = v;
+          read_together = true;
         }
-        v = known_curvature(j, state);
+      }
+      if (!read_together) {
+        g = updates_.gradient(j);
+        if (std::isnan(v)) {
+          // At zero, whether the coordinate moves does not depend on v (> 0).
+          if (old_value == 0.0 && penalty_.threshold(g, 1.0, lambda, j) == 0.0) {
+            state.gradient[j] = g;
+            continue;
+          }
+          v = known_curvature(j, state);
+        }
       }
       const double new_value = penalty_.threshold(g + v * old_value, v, lambda, j);
       state.gradient[j] = g;

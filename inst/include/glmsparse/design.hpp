@@ -189,6 +189,12 @@ class DenseDesign {
     return kernels::weighted_moments(column(j), w.data(), x_.rows());
   }
 
+  // raw_dot(j, r) and weighted_moments(j, w), the same numbers, reading the
+  // column once.
+  kernels::DotAndMoments raw_dot_and_weighted_moments(Index j, const VectorXd& r, const VectorXd& w) const {
+    return kernels::dot_and_weighted_moments(column(j), r.data(), w.data(), x_.rows());
+  }
+
   // (sum_i w_i d_i, sum_i w_i d_i^2), d_i = (x_ij - c) * scale, w summing
   // to weight_total: moments about a point c near the column's weighted
   // mean, without the cancellation of raw moments when the mean is far from
