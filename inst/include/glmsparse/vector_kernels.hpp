@@ -112,20 +112,34 @@ __attribute__((target("avx2,fma"))) inline double horizontal_sum(__m256d v) {
   return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
 }
 
-__attribute__((target("avx2,fma"))) inline double dot(const double* a, const double* b, Index n) {
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-  __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
-  Index i = 0;
-  for (; i + 16 <= n; i += 16) {
-    s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
-    s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
-    s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 8), _mm256_loadu_pd(b + i + 8), s2);
-    s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 12), _mm256_loadu_pd(b + i + 12), s3);
-  }
-  for (; i + 4 <= n; i += 4) s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
-  double sum = horizontal_sum(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+// dot()'s accumulators, each four lanes.
+struct DotSums {
+  __m256d s0, s1, s2, s3;
+};
+
+// Adds rows [0, 16) of a and b, four to an accumulator.
+__attribute__((target("avx2,fma"))) inline void add_dot_of_16(DotSums& sums, const double* a, const double* b) {
+  sums.s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a), _mm256_loadu_pd(b), sums.s0);
+  sums.s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + 4), _mm256_loadu_pd(b + 4), sums.s1);
+  sums.s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a + 8), _mm256_loadu_pd(b + 8), sums.s2);
+  sums.s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a + 12), _mm256_loadu_pd(b + 12), sums.s3);
+}
+
+// The rows from i on, four-wide then one at a time, and the sum.
+__attribute__((target("avx2,fma"))) inline double finish_dot(DotSums sums, const double* a, const double* b, Index i,
+                                                             Index n) {
+  for (; i + 4 <= n; i += 4) sums.s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), sums.s0);
+  double sum = horizontal_sum(_mm256_add_pd(_mm256_add_pd(sums.s0, sums.s1), _mm256_add_pd(sums.s2, sums.s3)));
   for (; i < n; ++i) sum = std::fma(a[i], b[i], sum);
   return sum;
+}
+
+__attribute__((target("avx2,fma"))) inline double dot(const double* a, const double* b, Index n) {
+  const __m256d zero = _mm256_setzero_pd();
+  DotSums sums{zero, zero, zero, zero};
+  Index i = 0;
+  for (; i + 16 <= n; i += 16) add_dot_of_16(sums, a + i, b + i);
+  return finish_dot(sums, a, b, i, n);
 }
 
 __attribute__((target("avx2,fma"))) inline std::pair<double, double> dot_pair(
@@ -199,23 +213,29 @@ __attribute__((target("avx2,fma"))) inline double largest_magnitude(const double
   return std::max(head, tail);
 }
 
-__attribute__((target("avx2,fma"))) inline std::pair<double, double> weighted_moments(const double* x,
-                                                                                       const double* w,
-                                                                                       Index n) {
-  __m256d first0 = _mm256_setzero_pd(), first1 = _mm256_setzero_pd();
-  __m256d second0 = _mm256_setzero_pd(), second1 = _mm256_setzero_pd();
-  Index i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256d x0 = _mm256_loadu_pd(x + i), x1 = _mm256_loadu_pd(x + i + 4);
-    const __m256d wx0 = _mm256_mul_pd(_mm256_loadu_pd(w + i), x0);
-    const __m256d wx1 = _mm256_mul_pd(_mm256_loadu_pd(w + i + 4), x1);
-    first0 = _mm256_add_pd(first0, wx0);
-    first1 = _mm256_add_pd(first1, wx1);
-    second0 = _mm256_fmadd_pd(wx0, x0, second0);
-    second1 = _mm256_fmadd_pd(wx1, x1, second1);
-  }
-  double first = horizontal_sum(_mm256_add_pd(first0, first1));
-  double second = horizontal_sum(_mm256_add_pd(second0, second1));
+// weighted_moments()'s accumulators: (sum w x, sum w x^2), two of each.
+struct MomentSums {
+  __m256d first0, first1, second0, second1;
+};
+
+// Adds rows [0, 8) of x and w.
+__attribute__((target("avx2,fma"))) inline void add_moments_of_8(MomentSums& sums, const double* x, const double* w) {
+  const __m256d x0 = _mm256_loadu_pd(x), x1 = _mm256_loadu_pd(x + 4);
+  const __m256d wx0 = _mm256_mul_pd(_mm256_loadu_pd(w), x0);
+  const __m256d wx1 = _mm256_mul_pd(_mm256_loadu_pd(w + 4), x1);
+  sums.first0 = _mm256_add_pd(sums.first0, wx0);
+  sums.first1 = _mm256_add_pd(sums.first1, wx1);
+  sums.second0 = _mm256_fmadd_pd(wx0, x0, sums.second0);
+  sums.second1 = _mm256_fmadd_pd(wx1, x1, sums.second1);
+}
+
+// The rows from i on, eight at a time then one at a time, and the moments.
+__attribute__((target("avx2,fma"))) inline std::pair<double, double> finish_moments(MomentSums sums, const double* x,
+                                                                                    const double* w, Index i,
+                                                                                    Index n) {
+  for (; i + 8 <= n; i += 8) add_moments_of_8(sums, x + i, w + i);
+  double first = horizontal_sum(_mm256_add_pd(sums.first0, sums.first1));
+  double second = horizontal_sum(_mm256_add_pd(sums.second0, sums.second1));
   for (; i < n; ++i) {
     const double wx = w[i] * x[i];
     first += wx;
@@ -224,63 +244,34 @@ __attribute__((target("avx2,fma"))) inline std::pair<double, double> weighted_mo
   return {first, second};
 }
 
+__attribute__((target("avx2,fma"))) inline std::pair<double, double> weighted_moments(const double* x,
+                                                                                       const double* w,
+                                                                                       Index n) {
+  const __m256d zero = _mm256_setzero_pd();
+  return finish_moments(MomentSums{zero, zero, zero, zero}, x, w, 0, n);
+}
+
 // dot(x, r) and weighted_moments(x, w) in one read of x, bit for bit the
 // same numbers: blocks of 16 rows feed both functions' accumulators in
 // their order; the rows after the last block go through their own tails.
-// The tails' fused multiply-adds are explicit (std::fma) in all three
-// kernels: left to the compiler, one contracted and another did not.
+// The tails are the same functions as theirs; their fused multiply-adds
+// are explicit (std::fma): left to the compiler, one kernel contracted
+// where another did not.
 __attribute__((target("avx2,fma"))) inline DotAndMoments dot_and_weighted_moments(const double* x,
                                                                                    const double* r,
                                                                                    const double* w,
                                                                                    Index n) {
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-  __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
-  __m256d first0 = _mm256_setzero_pd(), first1 = _mm256_setzero_pd();
-  __m256d second0 = _mm256_setzero_pd(), second1 = _mm256_setzero_pd();
+  const __m256d zero = _mm256_setzero_pd();
+  DotSums dot_sums{zero, zero, zero, zero};
+  MomentSums moment_sums{zero, zero, zero, zero};
   Index i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m256d x0 = _mm256_loadu_pd(x + i), x1 = _mm256_loadu_pd(x + i + 4);
-    const __m256d x2 = _mm256_loadu_pd(x + i + 8), x3 = _mm256_loadu_pd(x + i + 12);
-    s0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(r + i), s0);
-    s1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(r + i + 4), s1);
-    s2 = _mm256_fmadd_pd(x2, _mm256_loadu_pd(r + i + 8), s2);
-    s3 = _mm256_fmadd_pd(x3, _mm256_loadu_pd(r + i + 12), s3);
-    const __m256d wx0 = _mm256_mul_pd(_mm256_loadu_pd(w + i), x0);
-    const __m256d wx1 = _mm256_mul_pd(_mm256_loadu_pd(w + i + 4), x1);
-    first0 = _mm256_add_pd(first0, wx0);
-    first1 = _mm256_add_pd(first1, wx1);
-    second0 = _mm256_fmadd_pd(wx0, x0, second0);
-    second1 = _mm256_fmadd_pd(wx1, x1, second1);
-    const __m256d wx2 = _mm256_mul_pd(_mm256_loadu_pd(w + i + 8), x2);
-    const __m256d wx3 = _mm256_mul_pd(_mm256_loadu_pd(w + i + 12), x3);
-    first0 = _mm256_add_pd(first0, wx2);
-    first1 = _mm256_add_pd(first1, wx3);
-    second0 = _mm256_fmadd_pd(wx2, x2, second0);
-    second1 = _mm256_fmadd_pd(wx3, x3, second1);
+    add_dot_of_16(dot_sums, x + i, r + i);
+    add_moments_of_8(moment_sums, x + i, w + i);
+    add_moments_of_8(moment_sums, x + i + 8, w + i + 8);
   }
-  // dot()'s tail.
-  Index k = i;
-  for (; k + 4 <= n; k += 4) s0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + k), _mm256_loadu_pd(r + k), s0);
-  double dot_sum = horizontal_sum(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
-  for (; k < n; ++k) dot_sum = std::fma(x[k], r[k], dot_sum);
-  // weighted_moments()'s tail.
-  for (; i + 8 <= n; i += 8) {
-    const __m256d x0 = _mm256_loadu_pd(x + i), x1 = _mm256_loadu_pd(x + i + 4);
-    const __m256d wx0 = _mm256_mul_pd(_mm256_loadu_pd(w + i), x0);
-    const __m256d wx1 = _mm256_mul_pd(_mm256_loadu_pd(w + i + 4), x1);
-    first0 = _mm256_add_pd(first0, wx0);
-    first1 = _mm256_add_pd(first1, wx1);
-    second0 = _mm256_fmadd_pd(wx0, x0, second0);
-    second1 = _mm256_fmadd_pd(wx1, x1, second1);
-  }
-  double first = horizontal_sum(_mm256_add_pd(first0, first1));
-  double second = horizontal_sum(_mm256_add_pd(second0, second1));
-  for (; i < n; ++i) {
-    const double wx = w[i] * x[i];
-    first += wx;
-    second = std::fma(wx, x[i], second);
-  }
-  return {dot_sum, first, second};
+  const auto moments = finish_moments(moment_sums, x, w, i, n);
+  return {finish_dot(dot_sums, x, r, i, n), moments.first, moments.second};
 }
 
 // Four columns at a time against one vector, which is then read once per
