@@ -101,7 +101,7 @@ class IrlsUpdates {
   // Weights that are all zero (a cox model whose risk sets are single
   // subjects) leave nothing to centre: the model is flat.
   double gradient(Eigen::Index j) {
-    if (!centred()) return residual_dot(j) * x_.standardization().inv_scale(j);
+    if (!centred()) return gradient_from_dot(j, residual_dot(j));
     double dot;
     if (column_sum_step_[j] == step_) {
       dot = residual_dot(j);
@@ -115,8 +115,15 @@ class IrlsUpdates {
       column_sum_[j] = both.second;
       column_sum_step_[j] = step_;
     }
-    return (dot - column_sum_[j] / weight_total_ * weighted_residual_sum_) *
-           x_.standardization().inv_scale(j);
+    return gradient_from_dot(j, dot);
+  }
+
+  // The gradient from <x_j, v o r>, raw; centred, column_sum_[j] must be
+  // current.
+  double gradient_from_dot(Eigen::Index j, double dot) const {
+    const double inv_scale = x_.standardization().inv_scale(j);
+    if (!centred()) return dot * inv_scale;
+    return (dot - column_sum_[j] / weight_total_ * weighted_residual_sum_) * inv_scale;
   }
 
   // sum_i v_i x~_ij^2 under the current IRLS weights. Centred, it is
@@ -138,11 +145,8 @@ class IrlsUpdates {
     if constexpr (std::is_same<Design, DenseDesign>::value) {
       if (split_row_ == 0) {
         const kernels::DotAndMoments sums = x_.raw_dot_and_weighted_moments(j, weighted_residual_, irls_weights_);
-        const double v = curvature_from_moments(j, {sums.first, sums.second});
-        const double inv_scale = x_.standardization().inv_scale(j);
-        const double g = centred() ? (sums.dot - column_sum_[j] / weight_total_ * weighted_residual_sum_) * inv_scale
-                                   : sums.dot * inv_scale;
-        return {g, v};
+        const double v = curvature_from_moments(j, {sums.first, sums.second});  // sets column_sum_[j]
+        return {gradient_from_dot(j, sums.dot), v};
       }
     }
     const double g = gradient(j);
