@@ -118,14 +118,6 @@ class IrlsUpdates {
     return gradient_from_dot(j, dot);
   }
 
-  // The gradient from <x_j, v o r>, raw; centred, column_sum_[j] must be
-  // current.
-  double gradient_from_dot(Eigen::Index j, double dot) const {
-    const double inv_scale = x_.standardization().inv_scale(j);
-    if (!centred()) return dot * inv_scale;
-    return (dot - column_sum_[j] / weight_total_ * weighted_residual_sum_) * inv_scale;
-  }
-
   // sum_i v_i x~_ij^2 under the current IRLS weights. Centred, it is
   // computed from raw moments, which cancel when the column's mean is far
   // larger than its spread; where most digits are lost, it is computed again
@@ -151,38 +143,6 @@ class IrlsUpdates {
     }
     const double g = gradient(j);
     return {g, curvature(j)};
-  }
-
-  // curvature(j) from the column's raw moments under the IRLS weights.
-  double curvature_from_moments(Eigen::Index j, const std::pair<double, double>& moments) {
-    column_sum_[j] = moments.first;
-    column_sum_step_[j] = step_;
-    const double inv_scale = x_.standardization().inv_scale(j);
-    if (!(moments.second >= moment_floor && moments.second <= moment_ceiling))
-      return scaled_curvature(j, inv_scale);
-    double second = moments.second;
-    if (centred()) {
-      second -= product_over_total(moments.first, moments.first);
-      if (second <= cancellation_limit * moments.second) {
-        const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
-                                                     moments.first / weight_total_);
-        second = about.second - product_over_total(about.first, about.first);
-      }
-    }
-    return std::max(second, 0.0) * inv_scale * inv_scale;
-  }
-
-  // The curvature from moments of the scaled column, for IRLS weights so
-  // large (a poisson mean near 1e150) that v x^2 overflows, or entries so
-  // small that it underflows. Its column sum may still overflow; the
-  // gradient then does too, and the path reports it.
-  double scaled_curvature(Eigen::Index j, double inv_scale) {
-    const auto raw = x_.weighted_moments_about(j, irls_weights_, weight_total_, 0.0, inv_scale);
-    column_sum_[j] = raw.first / inv_scale;
-    if (!centred()) return raw.second;
-    const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
-                                                 raw.first / weight_total_ / inv_scale, inv_scale);
-    return std::max(about.second - product_over_total(about.first, about.first), 0.0);
   }
 
   // The model's residual after d_j += delta. The centring constant is left
@@ -308,6 +268,46 @@ class IrlsUpdates {
   void prepare_full_gradient() {}
 
  private:
+  // The gradient from <x_j, v o r>, raw; centred, column_sum_[j] must be
+  // current.
+  double gradient_from_dot(Eigen::Index j, double dot) const {
+    const double inv_scale = x_.standardization().inv_scale(j);
+    if (!centred()) return dot * inv_scale;
+    return (dot - column_sum_[j] / weight_total_ * weighted_residual_sum_) * inv_scale;
+  }
+
+  // curvature(j) from the column's raw moments under the IRLS weights.
+  double curvature_from_moments(Eigen::Index j, const std::pair<double, double>& moments) {
+    column_sum_[j] = moments.first;
+    column_sum_step_[j] = step_;
+    const double inv_scale = x_.standardization().inv_scale(j);
+    if (!(moments.second >= moment_floor && moments.second <= moment_ceiling))
+      return scaled_curvature(j, inv_scale);
+    double second = moments.second;
+    if (centred()) {
+      second -= product_over_total(moments.first, moments.first);
+      if (second <= cancellation_limit * moments.second) {
+        const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
+                                                     moments.first / weight_total_);
+        second = about.second - product_over_total(about.first, about.first);
+      }
+    }
+    return std::max(second, 0.0) * inv_scale * inv_scale;
+  }
+
+  // The curvature from moments of the scaled column, for IRLS weights so
+  // large (a poisson mean near 1e150) that v x^2 overflows, or entries so
+  // small that it underflows. Its column sum may still overflow; the
+  // gradient then does too, and the path reports it.
+  double scaled_curvature(Eigen::Index j, double inv_scale) {
+    const auto raw = x_.weighted_moments_about(j, irls_weights_, weight_total_, 0.0, inv_scale);
+    column_sum_[j] = raw.first / inv_scale;
+    if (!centred()) return raw.second;
+    const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
+                                                 raw.first / weight_total_ / inv_scale, inv_scale);
+    return std::max(about.second - product_over_total(about.first, about.first), 0.0);
+  }
+
   // a * b / weight_total, the centring term of a product of sums. Weighted
   // sums near 1e170 (IRLS weights near 1e150 on a column of 1e20) have a
   // product beyond the largest double although the term is not: there it
