@@ -79,9 +79,15 @@ test_that("poisson cross-validation matches cv.glmnet, with weights and an offse
 test_that("multinomial cross-validation matches cv.glmnet, grouped and ungrouped", {
   skip_if_not_installed("glmnet")
   data <- simulate_cv_data("multinomial")
-  for (measure in c("deviance", "class", "mse", "mae")) {
+  for (measure in c("deviance", "mse", "mae")) {
     expect_cv_matches_glmnet(data, "multinomial", measure, nzero_mismatches = 3)
   }
+  # At the 8th lambda a held-out observation of fold 7 is nearly a tie: the
+  # reference's probabilities of its first two classes are 3e-6 apart, and
+  # fits at the default thresh (about 1e-8 above the optimum) move them by
+  # 2e-5, so its predicted class is down to rounding. The misclassification
+  # rates are compared on fits solved tighter.
+  expect_cv_matches_glmnet(data, "multinomial", "class", nzero_mismatches = 3, thresh = 1e-11)
   set.seed(3)
   weights <- stats::runif(nrow(data$x), 0.5, 2)
   expect_cv_matches_glmnet(data, "multinomial", "deviance", type.multinomial = "grouped",
