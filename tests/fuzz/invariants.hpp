@@ -267,6 +267,10 @@ inline double penalty_value(const Problem& problem, const Summary& summary, cons
 struct Evaluation {
   LossAt at;
   double penalty = 0.0;
+  // lambda times the penalty, and 0 at lambda 0 whatever the penalty: a
+  // coefficient of 3e237 there (a column of 1e-150 fitting a response of
+  // 1e88) has a square, and so a penalty, that overflows, and 0 * inf is NaN.
+  double penalty_term = 0.0;
   double objective = 0.0;
   double size = 0.0;  // what the solver's relative tolerance is relative to
 };
@@ -275,8 +279,9 @@ inline Evaluation evaluate(const Problem& problem, const Summary& summary, const
   Evaluation e;
   e.at = loss_at(problem, summary.w, linear_predictor(problem, solution));
   e.penalty = penalty_value(problem, summary, solution.beta);
-  e.objective = e.at.loss + solution.lambda * e.penalty;
-  e.size = std::max(std::abs(e.objective), e.at.loss - summary.saturated + solution.lambda * e.penalty);
+  e.penalty_term = solution.lambda == 0.0 ? 0.0 : solution.lambda * e.penalty;
+  e.objective = e.at.loss + e.penalty_term;
+  e.size = std::max(std::abs(e.objective), e.at.loss - summary.saturated + e.penalty_term);
   return e;
 }
 
@@ -441,7 +446,7 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
     // bound, no move can gain more, whatever a gradient says. A cox risk set
     // whose other rows weigh 1e-150, on a column of 1e150 there, gives a
     // gradient of 0.5 along which at most 2e-150 is to be had.
-    const double above_bound = e.at.loss - summary.saturated + lambda * e.penalty;
+    const double above_bound = e.at.loss - summary.saturated + e.penalty_term;
     if (above_bound <= gain_tolerance + kRounding * kEps * (e.at.magnitude + std::abs(summary.saturated)))
       continue;
     // The first lambda of a default ridge-like grid is glmnet's lambda_max
@@ -628,8 +633,8 @@ inline void check_same_path(const Problem& problem, const Summary& summary, cons
                              eb.at.gradient.cwiseAbs().cwiseProduct(linear_predictor_error(problem, b)).sum();
     const double tol = 10.0 * kOptimality * problem.options.thresh * size +
                        kRounding * kEps * static_cast<double>(problem.n) *
-                           (ea.at.magnitude + eb.at.magnitude + a.lambda * (ea.penalty + eb.penalty)) +
-                       scale_error * a.lambda * (ea.penalty + eb.penalty) + kRounding * inherited;
+                           (ea.at.magnitude + eb.at.magnitude + ea.penalty_term + eb.penalty_term) +
+                       scale_error * (ea.penalty_term + eb.penalty_term) + kRounding * inherited;
     std::ostringstream detail;
     detail.precision(17);
     detail << "dense objective " << ea.objective << " sparse objective " << eb.objective << " tolerance " << tol << "\n";
