@@ -367,10 +367,9 @@ class MultiResponsePath {
     // coordinate descent, cuts the number of steps.
     AndersonHistory history;
     int steps_since_extrapolation = 0;
-    bool last_step_gained_nothing = false;
     for (int step = 0; step < max_newton_steps; ++step) {
       const double start = current;
-      const bool all_classes_at_once = grouped_ || !last_step_gained_nothing;
+      const bool all_classes_at_once = grouped_ || step == 0 || previous_decrease > 0.0;
       const Eigen::Index classes_per_move = all_classes_at_once ? n_responses_ : 1;
       for (Eigen::Index first = 0; first < n_responses_; first += classes_per_move) {
         const LambdaStatus status =
@@ -390,8 +389,7 @@ class MultiResponsePath {
       const double rate =
           previous_decrease > 0.0 ? std::min(decrease / previous_decrease, 0.999) : 0.0;
       const double allowed = relative_tolerance * std::max(std::abs(current), 1e-300);
-      last_step_gained_nothing = !(decrease > 0.0);
-      const bool retry_one_class_at_a_time = !grouped_ && all_classes_at_once && last_step_gained_nothing;
+      const bool retry_one_class_at_a_time = !grouped_ && all_classes_at_once && !(decrease > 0.0);
       // Right after an extrapolation the decreases are not yet geometric.
       if (steps_since_extrapolation >= 1 && !retry_one_class_at_a_time && decrease <= allowed &&
           decrease * rate / (1.0 - rate) <= allowed) {
