@@ -535,7 +535,12 @@ class GlmPath {
       full_step_.resize(working_set.size());
       for (std::size_t k = 0; k < working_set.size(); ++k)
         full_step_[k] = state_.coefficients[working_set[k]] - start_values[k];
-      if (!step_eta_from_residual(working_set, intercept_change)) compute_step_eta(working_set, intercept_change);
+      // X d read off the model's residual in O(n) where it can be.
+      collect_step_moves(working_set);
+      if (updates_.fitted_change_of(step_moves_, step_eta_))
+        step_eta_.array() += intercept_change;
+      else
+        step_eta_from_columns(intercept_change);
     }
     eta_ = start_eta + fraction * step_eta_;
     intercept_ = start_intercept + fraction * intercept_change;
@@ -546,48 +551,27 @@ class GlmPath {
     state_.penalty_total = penalty_total;
   }
 
-  // As compute_step_eta, for the step the inner solve just made: X d read
-  // off the model's residual in O(n) (IrlsUpdates::fitted_change), the rows
-  // it cannot give taken from the moved columns. False, with nothing done,
-  // when those rows are so many that the columns are as cheap.
-  bool step_eta_from_residual(const std::vector<Eigen::Index>& working_set, double intercept_change) {
-    const Eigen::Index n = x_.rows();
-    updates_.fitted_change(step_eta_, exact_rows_);
-    if (4 * static_cast<Eigen::Index>(exact_rows_.size()) > n) return false;
-    std::vector<Eigen::Index> moved;
-    std::vector<double> scaled_steps;
-    for (std::size_t k = 0; k < working_set.size(); ++k) {
-      if (full_step_[k] == 0.0) continue;
-      moved.push_back(working_set[k]);
-      scaled_steps.push_back(full_step_[k] * x_.standardization().inv_scale(working_set[k]));
-    }
-    if (!exact_rows_.empty()) {
-      const RowSelection selection(n, exact_rows_);
-      std::vector<double> exact(exact_rows_.size(), 0.0);
-      for (std::size_t k = 0; k < moved.size(); ++k)
-        x_.raw_axpy_selected(moved[k], scaled_steps[k], selection, exact.data());
-      for (std::size_t r = 0; r < exact_rows_.size(); ++r) step_eta_[exact_rows_[r]] = exact[r];
-    }
-    if (!updates_.fitted_change_adds_up(step_eta_, moved, scaled_steps)) return false;
-    step_eta_.array() += intercept_change;
-    return true;
+  // The change of eta over a full step (full_step_ on the working set),
+  // intercept_change + X d, computed once per step (the line search only
+  // rescales it).
+  void compute_step_eta(const std::vector<Eigen::Index>& working_set, double intercept_change) {
+    collect_step_moves(working_set);
+    step_eta_from_columns(intercept_change);
   }
 
-  // The change of eta over a full step, intercept_change + X d, computed
-  // once per step (the line search only rescales it), in parallel over
+  void collect_step_moves(const std::vector<Eigen::Index>& working_set) {
+    step_moves_.collect(x_, working_set, [&](std::size_t k) { return full_step_[k]; });
+  }
+
+  // intercept_change + X d from the columns of step_moves_, in parallel over
   // blocks of rows: each row sums over the variables in the same order
   // whatever the blocks, so the result does not depend on the number of
   // threads. Dense blocks are sized to stay in cache; a sparse column is
   // searched for each block's first row, so sparse x gets one block per
   // thread.
-  void compute_step_eta(const std::vector<Eigen::Index>& working_set, double intercept_change) {
-    std::vector<Eigen::Index> moved;
-    std::vector<double> scaled_change;
-    for (std::size_t k = 0; k < working_set.size(); ++k) {
-      if (full_step_[k] == 0.0) continue;
-      moved.push_back(working_set[k]);
-      scaled_change.push_back(full_step_[k] * x_.standardization().inv_scale(working_set[k]));
-    }
+  void step_eta_from_columns(double intercept_change) {
+    const std::vector<Eigen::Index>& moved = step_moves_.columns;
+    const std::vector<double>& raw_steps = step_moves_.raw_steps;
     const Eigen::Index n = x_.rows();
     step_eta_.setConstant(n, intercept_change);
     const int n_threads = std::max(options_.n_threads, 1);
@@ -597,7 +581,7 @@ class GlmPath {
     parallel_for_chunks(n_threads, (n + block - 1) / block, [&](Eigen::Index c) {
       const Eigen::Index begin = c * block, end = std::min(n, begin + block);
       for (std::size_t k = 0; k < moved.size(); ++k)
-        x_.raw_axpy_rows(moved[k], scaled_change[k], step_eta_, begin, end);
+        x_.raw_axpy_rows(moved[k], raw_steps[k], step_eta_, begin, end);
     });
   }
 
@@ -687,7 +671,7 @@ class GlmPath {
   double tolerance_ = 0.0;
   std::vector<double> full_step_;
   Eigen::VectorXd step_eta_;
-  std::vector<Eigen::Index> exact_rows_;  // of step_eta_from_residual
+  ColumnMoves step_moves_;  // of the full step, for step_eta_
   PathSecant secant_{true, secant_step_fraction()};
   // The parts of the secant's moves that stopped at zero or a limit.
   std::vector<double> stopped_change_;

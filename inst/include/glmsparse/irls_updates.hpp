@@ -33,6 +33,27 @@
 
 namespace glmsparse {
 
+// The moves of one inner solve on the raw columns: the variables whose
+// coefficient changed and their steps d_j / s_j.
+struct ColumnMoves {
+  std::vector<Eigen::Index> columns;
+  std::vector<double> raw_steps;
+
+  // From the working set and `step(s)`, the change of working_set[s]'s
+  // (standardized) coefficient.
+  template <class Design, class Step>
+  void collect(const Design& x, const std::vector<Eigen::Index>& working_set, Step&& step) {
+    columns.clear();
+    raw_steps.clear();
+    for (std::size_t s = 0; s < working_set.size(); ++s) {
+      const double change = step(s);
+      if (change == 0.0) continue;
+      columns.push_back(working_set[s]);
+      raw_steps.push_back(change * x.standardization().inv_scale(working_set[s]));
+    }
+  }
+};
+
 template <class Design>
 class IrlsUpdates {
  public:
@@ -174,56 +195,28 @@ class IrlsUpdates {
     return centred() ? absorbed_intercept_change_ + weighted_residual_sum_ / weight_total_ : 0.0;
   }
 
-  // X d on the raw columns (scaled coefficients d_j / s_j), for the moves d
-  // made since set_point(), read off the residual instead of the columns:
-  // each move changed v o r by -v o x_j times its step, and each absorbed
-  // shift by -shift v, so X d = (v o r then - v o r now) / v - the shifts.
-  // Beyond the rounding of X d itself, the quotient loses eps times the
-  // working residual at the point, r = (v o r) / v; rows where that is
-  // large, or where v is 0 or so small that v o x_j underflows, are listed
-  // in `exact_rows` (their `out` is 0), for the caller to compute from the
-  // columns.
-  void fitted_change(Eigen::VectorXd& out, std::vector<Eigen::Index>& exact_rows) {
-    apply_pending();
+  // X d for `moves`, the moves made since set_point(), into `out`: read
+  // off the residual in O(n) (fitted_change below), the rows it cannot give
+  // taken from the moved columns. False when those rows are over a quarter
+  // of all, where the columns cost as little, or when the result fails the
+  // check of its weighted sum (fitted_change_adds_up): the caller then
+  // computes X d from the columns.
+  bool fitted_change_of(const ColumnMoves& moves, Eigen::VectorXd& out) {
     const Eigen::Index n = weighted_residual_.size();
-    out.resize(n);
-    exact_rows.clear();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double v = irls_weights_[i];
-      const double then = point_weighted_residual_[i];
-      if (v >= smallest_quotient_weight && std::abs(then) <= working_residual_limit * v) {
-        out[i] = (then - weighted_residual_[i]) / v - absorbed_intercept_change_;
-      } else {
-        out[i] = 0.0;
-        exact_rows.push_back(i);
-      }
+    fitted_change(out, exact_rows_);
+    if (4 * static_cast<Eigen::Index>(exact_rows_.size()) > n) return false;
+    if (!exact_rows_.empty()) {
+      const RowSelection selection(n, exact_rows_);
+      std::vector<double> exact(exact_rows_.size(), 0.0);
+      for (std::size_t k = 0; k < moves.columns.size(); ++k)
+        x_.raw_axpy_selected(moves.columns[k], moves.raw_steps[k], selection, exact.data());
+      for (std::size_t r = 0; r < exact_rows_.size(); ++r) out[exact_rows_[r]] = exact[r];
     }
+    return fitted_change_adds_up(out, moves);
   }
 
   // sum_i v_i x_ij under the current IRLS weights, raw column.
   double weighted_column_sum(Eigen::Index j) { return column_sum(j); }
-
-  // Whether X d read off the residual (`out`, fitted_change's, its exact
-  // rows filled in) passes a check of its v-weighted sum, which must be
-  // sum_j (moved_j's scaled step) sum_i v_i x_ij: a move of 1e184 on a
-  // column of 1e-100, undone by the next, leaves the residual as the
-  // rounding of what it cancelled to, and X d with it (found by the
-  // fuzzer: an intercept of -4e121 with an eta that did not move).
-  bool fitted_change_adds_up(const Eigen::VectorXd& out, const std::vector<Eigen::Index>& moved,
-                             const std::vector<double>& scaled_steps) {
-    double from_rows = 0.0, from_columns = 0.0, size = 0.0;
-    for (Eigen::Index i = 0; i < out.size(); ++i) {
-      const double term = irls_weights_[i] * out[i];
-      from_rows += term;
-      size += std::abs(term);
-    }
-    for (std::size_t k = 0; k < moved.size(); ++k) {
-      const double term = scaled_steps[k] * column_sum(moved[k]);
-      from_columns += term;
-      size += std::abs(term);
-    }
-    return std::abs(from_rows - from_columns) <= fitted_change_check_tolerance * size;
-  }
 
   // sum_i v_i r_i^2 of the model at d = 0 with the intercept profiled out.
   double residual_sum_of_squares() {
@@ -268,6 +261,52 @@ class IrlsUpdates {
   void prepare_full_gradient() {}
 
  private:
+  // X d on the raw columns (scaled coefficients d_j / s_j), for the moves d
+  // made since set_point(), read off the residual instead of the columns:
+  // each move changed v o r by -v o x_j times its step, and each absorbed
+  // shift by -shift v, so X d = (v o r then - v o r now) / v - the shifts.
+  // Beyond the rounding of X d itself, the quotient loses eps times the
+  // working residual at the point, r = (v o r) / v; rows where that is
+  // large, or where v is 0 or so small that v o x_j underflows, are listed
+  // in `exact_rows` (their `out` is 0), to be computed from the columns.
+  void fitted_change(Eigen::VectorXd& out, std::vector<Eigen::Index>& exact_rows) {
+    apply_pending();
+    const Eigen::Index n = weighted_residual_.size();
+    out.resize(n);
+    exact_rows.clear();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double v = irls_weights_[i];
+      const double then = point_weighted_residual_[i];
+      if (v >= smallest_quotient_weight && std::abs(then) <= working_residual_limit * v) {
+        out[i] = (then - weighted_residual_[i]) / v - absorbed_intercept_change_;
+      } else {
+        out[i] = 0.0;
+        exact_rows.push_back(i);
+      }
+    }
+  }
+
+  // Whether X d read off the residual (`out`, fitted_change's, its exact
+  // rows filled in) passes a check of its v-weighted sum, which must be
+  // sum_j (moved_j's raw step) sum_i v_i x_ij: a move of 1e184 on a
+  // column of 1e-100, undone by the next, leaves the residual as the
+  // rounding of what it cancelled to, and X d with it (found by the
+  // fuzzer: an intercept of -4e121 with an eta that did not move).
+  bool fitted_change_adds_up(const Eigen::VectorXd& out, const ColumnMoves& moves) {
+    double from_rows = 0.0, from_columns = 0.0, size = 0.0;
+    for (Eigen::Index i = 0; i < out.size(); ++i) {
+      const double term = irls_weights_[i] * out[i];
+      from_rows += term;
+      size += std::abs(term);
+    }
+    for (std::size_t k = 0; k < moves.columns.size(); ++k) {
+      const double term = moves.raw_steps[k] * column_sum(moves.columns[k]);
+      from_columns += term;
+      size += std::abs(term);
+    }
+    return std::abs(from_rows - from_columns) <= fitted_change_check_tolerance * size;
+  }
+
   // The gradient from <x_j, v o r>, raw; centred, column_sum_[j] must be
   // current.
   double gradient_from_dot(Eigen::Index j, double dot) const {
@@ -419,6 +458,7 @@ class IrlsUpdates {
   Eigen::VectorXd irls_weights_;
   Eigen::VectorXd weighted_residual_;
   Eigen::VectorXd point_weighted_residual_;  // as set_point() set it
+  std::vector<Eigen::Index> exact_rows_;      // of fitted_change_of()
   double weight_total_ = 0.0;
   double weighted_residual_sum_ = 0.0;
   double absorbed_intercept_change_ = 0.0;

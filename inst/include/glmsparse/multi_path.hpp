@@ -627,39 +627,16 @@ class MultiResponsePath {
   // Column k of step_eta_: the change of class k's eta over the full step
   // just solved (full_step_ and the intercept change), intercept_change +
   // X d. It is read off the class model's residual in O(n)
-  // (IrlsUpdates::fitted_change), with the rows that cannot be read there
-  // taken from the moved columns; all of it from the columns when those rows
-  // are so many that the columns cost as little.
+  // (IrlsUpdates::fitted_change_of), else taken from the moved columns.
   void compute_step_eta(Eigen::Index k, const std::vector<Eigen::Index>& working_set,
                         double intercept_change) {
-    const Eigen::Index n = x_.rows();
-    step_eta_.resize(n, n_responses_);
-    updates_[static_cast<std::size_t>(k)].fitted_change(column_, exact_rows_);
-    const bool from_residual = 4 * static_cast<Eigen::Index>(exact_rows_.size()) <= n;
-    std::vector<Eigen::Index> moved;
-    std::vector<double> scaled_steps;
-    for (std::size_t s = 0; s < working_set.size(); ++s) {
-      const double change = full_step_(k, static_cast<Eigen::Index>(s));
-      if (change == 0.0) continue;
-      moved.push_back(working_set[s]);
-      scaled_steps.push_back(change * x_.standardization().inv_scale(working_set[s]));
-    }
-    auto from_columns = [&]() {
-      column_.setZero(n);
-      for (std::size_t m = 0; m < moved.size(); ++m) x_.raw_axpy(moved[m], scaled_steps[m], column_);
-    };
-    if (!from_residual) {
-      from_columns();
-    } else {
-      if (!exact_rows_.empty()) {
-        const RowSelection selection(n, exact_rows_);
-        std::vector<double> exact(exact_rows_.size(), 0.0);
-        for (std::size_t m = 0; m < moved.size(); ++m)
-          x_.raw_axpy_selected(moved[m], scaled_steps[m], selection, exact.data());
-        for (std::size_t r = 0; r < exact_rows_.size(); ++r) column_[exact_rows_[r]] = exact[r];
-      }
-      if (!updates_[static_cast<std::size_t>(k)].fitted_change_adds_up(column_, moved, scaled_steps))
-        from_columns();
+    step_eta_.resize(x_.rows(), n_responses_);
+    step_moves_.collect(x_, working_set,
+                        [&](std::size_t s) { return full_step_(k, static_cast<Eigen::Index>(s)); });
+    if (!updates_[static_cast<std::size_t>(k)].fitted_change_of(step_moves_, column_)) {
+      column_.setZero(x_.rows());
+      for (std::size_t m = 0; m < step_moves_.columns.size(); ++m)
+        x_.raw_axpy(step_moves_.columns[m], step_moves_.raw_steps[m], column_);
     }
     column_.array() += intercept_change;
     step_eta_.col(k) = column_;
@@ -834,7 +811,7 @@ class MultiResponsePath {
   Eigen::MatrixXd model_weights_, model_residual_;
   Eigen::MatrixXd full_step_, start_values_;
   Eigen::MatrixXd step_eta_;  // n x K, compute_step_eta()
-  std::vector<Eigen::Index> exact_rows_;  // of compute_step_eta()
+  ColumnMoves step_moves_;  // of compute_step_eta()
   Eigen::VectorXd column_;
   Eigen::VectorXd row_shift_;  // of shift_to_least_penalty()
   double null_excess_loss_ = 0.0;  // null loss less the saturated loss
