@@ -66,6 +66,14 @@ struct ProgressEstimate {
   // for solvers whose callers judge convergence by the objective again.
   bool single_pass_settles = false;
 
+  // Forgets the decreases recorded so far, after the iterate jumped (a
+  // solve on the support, an extrapolation); the settings stay.
+  void restart(int minimum) {
+    last_decrease = previous_decrease = 0.0;
+    n_recorded = 0;
+    minimum_passes = minimum;
+  }
+
   void record(double decrease) {
     previous_decrease = last_decrease;
     last_decrease = decrease;
@@ -247,8 +255,7 @@ class CoordinateDescent {
       }
       if (step == SupportStep::no_gain) return;
       note_support_solve(step);
-      progress = ProgressEstimate();
-      progress.single_pass_settles = single_pass_settles_;
+      progress.restart(0);
       history.clear();
     };
     auto maybe_extrapolate = [&]() {
@@ -256,9 +263,7 @@ class CoordinateDescent {
       count_pass();
       if (extrapolate(lambda, history, state)) {
         gain_since_support_solve = HUGE_VAL;
-        progress = ProgressEstimate();
-        progress.minimum_passes = 3;
-        progress.single_pass_settles = single_pass_settles_;
+        progress.restart(3);
       }
       history.clear();
     };
@@ -292,8 +297,7 @@ class CoordinateDescent {
         // Polishing solves that keep gaining (slow, ill-conditioned
         // convergence) are bounded by the same pass budget as the passes.
         if (outcome.n_passes >= max_passes) break;
-        progress = ProgressEstimate();
-        progress.single_pass_settles = single_pass_settles_;
+        progress.restart(0);
         history.clear();
         continue;
       }
