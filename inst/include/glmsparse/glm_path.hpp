@@ -215,15 +215,6 @@ class GlmPath {
   // coordinate updates read them with their first gradients from the same
   // read of each column (dense columns not split by rows), left to them:
   // on the cox benchmark computing them apart was a sixth of the fit.
-  void compute_curvatures(const std::vector<Eigen::Index>& variables) {
-    if (updates_.fuses_curvature()) {
-      for (Eigen::Index j : variables) state_.curvature[j] = curvature_not_computed;
-      return;
-    }
-    parallel_for_each(options_.n_threads, variables, 64,
-                      [&](Eigen::Index j) { state_.curvature[j] = updates_.curvature(j); });
-  }
-
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
     if (null_is_saturated_) return SolveOutcome();  // the null model, in place
@@ -324,7 +315,7 @@ class GlmPath {
     const int max_steps = Datafit::exact_curvature ? max_newton_steps : max_majorization_steps;
     for (int step = 0; step < max_steps; ++step) {
       // The model at the current point (set_point() was called for it).
-      compute_curvatures(working_set);
+      prepare_curvatures(updates_, working_set, state_, options_.n_threads);
       state_.rss = updates_.residual_sum_of_squares();
       const double start_rss = state_.rss;
       for (std::size_t k = 0; k < working_set.size(); ++k)

@@ -535,16 +535,7 @@ class MultiResponsePath {
       if (k < first || k >= last) continue;
       auto& updates = updates_[static_cast<std::size_t>(k)];
       CoordinateState& state = response(k);
-      // Ungrouped, a coefficient at zero gets its curvature only if it moves
-      // (coordinate_descent.hpp); most stay at zero in most classes. Where
-      // the coordinate updates read a curvature with the gradient from one
-      // read of the column, every one is left to them.
-      const bool left_to_updates = !grouped_ && updates.fuses_curvature();
-      parallel_for_each(options_.n_threads, working_set, 64, [&](Eigen::Index j) {
-        state.curvature[j] = grouped_ || (state.coefficients[j] != 0.0 && !left_to_updates)
-                                 ? updates.curvature(j)
-                                 : curvature_not_computed;
-      });
+      prepare_curvatures(updates, working_set, state, options_.n_threads, grouped_);
       response(k).rss = updates.residual_sum_of_squares();
       model_rss += response(k).rss;
       model_penalty += response(k).penalty_total;
