@@ -211,10 +211,6 @@ class GlmPath {
                                   centred);
   }
 
-  // The model's curvatures of the working set, in parallel; or, where the
-  // coordinate updates read them with their first gradients from the same
-  // read of each column (dense columns not split by rows), left to them:
-  // on the cox benchmark computing them apart was a sixth of the fit.
   // Strong set, Newton steps, KKT check of everything left out, repeat.
   SolveOutcome solve_at(double lambda, double previous_lambda) {
     if (null_is_saturated_) return SolveOutcome();  // the null model, in place
