@@ -46,21 +46,33 @@ struct CoordinateState {
 // at zero stay there, and whether one does depends on its gradient alone.
 inline constexpr double curvature_not_computed = std::numeric_limits<double>::quiet_NaN();
 
+// Which curvatures prepare_curvatures() computes before a solve.
+enum class CurvatureNeed {
+  every_one,                // the block updates of grouped fits read them all
+  unless_read_with_gradient,
+  nonzero_unless_read_with_gradient,
+};
+
 // The curvatures of `variables` at a new point of a model whose updates
-// compute them (IrlsUpdates), before a solve there. Left to the coordinate
-// updates (curvature_not_computed) where they read one with the gradient
-// from one read of the column (dense columns not split by rows; on the cox
-// benchmark computing them apart was a sixth of the fit), and for
-// coefficients at zero, most of which stay there; the others computed now,
-// in parallel. The block updates of grouped fits need `every_one`.
+// compute them (IrlsUpdates), before a solve there: those `need` asks for
+// now, in parallel; the others left to the coordinate updates
+// (curvature_not_computed). Where the updates read a curvature with the
+// gradient from one read of the column (dense columns not split by rows)
+// they are left to them: on the cox benchmark computing them apart was a
+// sixth of the fit. The classes of an ungrouped multinomial fit leave their
+// coefficients at zero, most of which stay there, to them as well. A GLM
+// fit does not: the curvature also sets the column's IRLS-weighted sum the
+// gradients are centred by, and the gradient's own reading of it rounds
+// differently; on a column whose mean is 1e80 times its spread that took
+// a path from converging in 5124 passes to not converging in 100000.
 template <class Updates>
 void prepare_curvatures(Updates& updates, const std::vector<Eigen::Index>& variables, CoordinateState& state,
-                        int n_threads, bool every_one = false) {
-  const bool left_to_updates = !every_one && updates.fuses_curvature();
+                        int n_threads, CurvatureNeed need) {
+  const bool left_to_updates = need != CurvatureNeed::every_one && updates.fuses_curvature();
+  const bool zeros_left = need == CurvatureNeed::nonzero_unless_read_with_gradient;
   parallel_for_each(n_threads, variables, 64, [&](Eigen::Index j) {
-    state.curvature[j] = every_one || (state.coefficients[j] != 0.0 && !left_to_updates)
-                             ? updates.curvature(j)
-                             : curvature_not_computed;
+    const bool now = !left_to_updates && !(zeros_left && state.coefficients[j] == 0.0);
+    state.curvature[j] = now ? updates.curvature(j) : curvature_not_computed;
   });
 }
 

@@ -311,7 +311,8 @@ class GlmPath {
     const int max_steps = Datafit::exact_curvature ? max_newton_steps : max_majorization_steps;
     for (int step = 0; step < max_steps; ++step) {
       // The model at the current point (set_point() was called for it).
-      prepare_curvatures(updates_, working_set, state_, options_.n_threads);
+      prepare_curvatures(updates_, working_set, state_, options_.n_threads,
+                         CurvatureNeed::unless_read_with_gradient);
       state_.rss = updates_.residual_sum_of_squares();
       const double start_rss = state_.rss;
       for (std::size_t k = 0; k < working_set.size(); ++k)

@@ -535,7 +535,8 @@ class MultiResponsePath {
       if (k < first || k >= last) continue;
       auto& updates = updates_[static_cast<std::size_t>(k)];
       CoordinateState& state = response(k);
-      prepare_curvatures(updates, working_set, state, options_.n_threads, grouped_);
+      prepare_curvatures(updates, working_set, state, options_.n_threads,
+                         grouped_ ? CurvatureNeed::every_one : CurvatureNeed::nonzero_unless_read_with_gradient);
       response(k).rss = updates.residual_sum_of_squares();
       model_rss += response(k).rss;
       model_penalty += response(k).penalty_total;
