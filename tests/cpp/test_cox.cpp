@@ -187,6 +187,34 @@ TEST_CASE("Cox loss is invariant to a shift and does not overflow", "[cox][dataf
   }
 }
 
+TEST_CASE("Cox loss is invariant to a shift of one stratum's eta, however far", "[cox][datafit]") {
+  // Each stratum's terms are unchanged by a constant added to its own eta.
+  // A shift common to every stratum (their largest eta, say) would leave
+  // terms of -3.5e13 and +3.5e13 to cancel in the strata not moved. eta in
+  // multiples of 1/8 below 8 in size, so that eta + 2^45 is exact.
+  std::mt19937 rng(66);
+  const Eigen::Index n = 30;
+  for (bool counting : {false, true}) {
+    INFO("counting=" << counting);
+    const SurvivalData survival = random_survival(rng, n, counting, true);
+    const Eigen::VectorXd weights = test_helpers::random_uniform(rng, n, 0.2, 3.0);
+    const Eigen::VectorXd eta = (8.0 * test_helpers::random_vector(rng, n, 0.0, 1.0)).array().round() / 8.0;
+    const Cox cox(survival, weights);
+    const Reference expected = reference(survival, weights, eta);
+    const double scale = cox.loss_scale(eta);
+    for (double shift : {std::ldexp(1.0, 45), -std::ldexp(1.0, 45), std::ldexp(1.0, 30)}) {
+      INFO("shift of stratum 0 " << shift);
+      Eigen::VectorXd moved = eta;
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (survival.strata[static_cast<std::size_t>(i)] == 0) moved[i] += shift;
+      const double loss = cox.loss(moved);
+      REQUIRE(std::isfinite(loss));
+      CHECK(std::abs(loss - expected.loss) <= 8.0 * n * kEps * expected.magnitude);
+      CHECK(cox.loss_scale(moved) <= scale * (1.0 + 1e-12));
+    }
+  }
+}
+
 TEST_CASE("Cox loss stays exact when one subject's eta dwarfs the others'", "[cox][datafit]") {
   // Right-censored data: the risk sets are nested, so each is rescaled by
   // its own largest eta and nothing underflows when that subject leaves.

@@ -84,33 +84,19 @@ class Cox {
     cumulative_second_.resize(n);
   }
 
-  // Evaluated with eta less its largest value c: L does not change, since
-  // the D_t sum to the event weights, and the terms D_t m_t and w_i eta_i,
-  // which cancel, are then no larger than the spread of eta (a constant of
-  // 1e100 in eta would otherwise leave nothing of L but rounding error).
+  // Each event time's term is taken with its own events' w_i eta_i, as
+  // sum_i w_i (m_t - eta_i) + D_t (log s_t - log D_t) over the events i at t
+  // (the D_t sum to those events' weights): m_t >= eta_i since i is at risk
+  // at t, so no term is larger than the spread of eta within one risk set.
+  // A shift common to all of eta would leave a fit with eta from 0 to 3e150
+  // nothing of L but rounding error: -6e142 and +6e142 in other strata.
   double loss(const Eigen::VectorXd& eta) const {
     compute_risk_sums(eta);
-    const double c = largest_weighted_eta(eta);
     double total = 0.0;
-    for (const Stratum& stratum : strata_) {
-      for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {
-        const EventTime& time = times_[t];
-        total += time.death_weight *
-                 (std::log(risk_sum_[t]) + (risk_shift_[t] - c) - std::log(time.death_weight));
-      }
-    }
-    for (Eigen::Index i = 0; i < eta.size(); ++i)
-      if (events_[i] != 0.0 && weights_[i] > 0.0) total -= weights_[i] * (eta[i] - c);
+    for_each_time_term(eta, [&](double event_part, double log_risk_part, double log_death_weight) {
+      total += event_part + log_risk_part - log_death_weight;
+    });
     return total;
-  }
-
-  // The largest eta of a row with positive weight (0 if none): the shift
-  // loss() and loss_scale() take eta from.
-  double largest_weighted_eta(const Eigen::VectorXd& eta) const {
-    double c = -std::numeric_limits<double>::infinity();
-    for (Eigen::Index i = 0; i < eta.size(); ++i)
-      if (weights_[i] > 0.0) c = std::max(c, eta[i]);
-    return std::isfinite(c) ? c : 0.0;
   }
 
   // The diagonal of the Hessian (IRLS weights) and minus the gradient at eta.
@@ -142,17 +128,11 @@ class Cox {
   // each log errs by the unit roundoff whatever its size, hence the 2 D_t.
   double loss_scale(const Eigen::VectorXd& eta) const {
     compute_risk_sums(eta);
-    const double c = largest_weighted_eta(eta);
     double total = 0.0;
-    for (const Stratum& stratum : strata_) {
-      for (std::size_t t = stratum.first_time; t < stratum.end_time; ++t) {
-        const EventTime& time = times_[t];
-        total += time.death_weight * (std::abs(std::log(risk_sum_[t])) + std::abs(risk_shift_[t] - c) +
-                                      std::abs(std::log(time.death_weight)) + 2.0);
-      }
-    }
-    for (Eigen::Index i = 0; i < eta.size(); ++i)
-      if (events_[i] != 0.0 && weights_[i] > 0.0) total += weights_[i] * std::abs(eta[i] - c);
+    for_each_time_term(eta, [&](double event_part, double log_risk_part, double log_death_weight) {
+      total += event_part + std::abs(log_risk_part) + std::abs(log_death_weight);
+    });
+    for (const EventTime& time : times_) total += 2.0 * time.death_weight;
     return total;
   }
 
@@ -167,6 +147,7 @@ class Cox {
     double time;
     double death_weight;
     std::size_t stop_position;
+    std::size_t ties_end;  // by stop, stop_position to here have stop == t
     std::size_t start_position;
   };
   struct Stratum {
@@ -199,7 +180,7 @@ class Cox {
                                [&](Eigen::Index i, double t) { return start_[i] < t; }) -
               by_start_.begin());
         }
-        times_.push_back({time, death_weight, k, start_position});
+        times_.push_back({time, death_weight, k, next, start_position});
       }
       k = next;
     }
@@ -266,6 +247,22 @@ class Cox {
   // A running risk sum below this fraction of the gross sum it came from has
   // lost more than its last five digits.
   static constexpr double cancellation_limit = 1e5 * std::numeric_limits<double>::epsilon();
+
+  // For each event time t, after compute_risk_sums(eta): the events' part
+  // sum_i w_i (m_t - eta_i) (>= 0), D_t log s_t and D_t log D_t.
+  template <typename Visit>
+  void for_each_time_term(const Eigen::VectorXd& eta, Visit visit) const {
+    for (std::size_t t = 0; t < times_.size(); ++t) {
+      const EventTime& time = times_[t];
+      double event_part = 0.0;
+      for (std::size_t k = time.stop_position; k < time.ties_end; ++k) {
+        const Eigen::Index i = by_stop_[k];
+        if (events_[i] != 0.0 && weights_[i] > 0.0) event_part += weights_[i] * (risk_shift_[t] - eta[i]);
+      }
+      visit(event_part, time.death_weight * std::log(risk_sum_[t]),
+            time.death_weight * std::log(time.death_weight));
+    }
+  }
 
   // sum_j w_j e^(eta_j - shift) over the risk set of event time t (counting
   // data: the subjects with stop >= t whose start is before t), directly.
