@@ -222,7 +222,7 @@ class CoordinateDescent {
 
   SolveOutcome solve(double lambda, const std::vector<Eigen::Index>& working_set,
                      CoordinateState& state, double tolerance, double relative_tolerance,
-                     int max_passes) {
+                     int max_passes, bool first_pass_made = false) {
     SolveOutcome outcome;
     ProgressEstimate progress;
     progress.minimum_passes = minimum_passes_;
@@ -314,7 +314,11 @@ class CoordinateDescent {
       if (step == SupportStep::moved) progress.minimum_passes = std::max(minimum_passes_, 2);
     }
     while (true) {
-      const double change = pass(lambda, working_set, state, progress);
+      // The first pass over the working set may have been made by the
+      // caller, in segments (begin_pass()). Not with a support factor, whose
+      // solve before the loop would then come after that pass.
+      const double change = first_pass_made ? end_pass(progress) : pass(lambda, working_set, state, progress);
+      first_pass_made = false;
       note_pass();
       count_pass();
       if (change < tolerance && progress.settled(relative_tolerance, model_objective(lambda, state))) {
@@ -552,18 +556,36 @@ class CoordinateDescent {
   // One sweep; returns max_j v_j * (change in b_j)^2.
   double pass(double lambda, const std::vector<Eigen::Index>& coordinates,
               CoordinateState& state, ProgressEstimate& progress) {
-    double max_change = 0.0;
-    double decrease = 0.0;
+    begin_pass();
+    // Indexing, not iterators: the active set may grow during the sweep.
+    pass_segment(lambda, coordinates, 0, coordinates.size(), state);
+    return end_pass(progress);
+  }
+
+ public:
+  // A pass made in segments of the coordinates, so that a caller can
+  // interleave the first passes of independent solvers over the same
+  // columns (each column then read from memory once for all of them):
+  // begin_pass(), pass_segment() over consecutive ranges, then
+  // solve(..., first_pass_made = true), which ends it.
+  void begin_pass() {
+    pass_max_change_ = 0.0;
+    pass_decrease_ = 0.0;
     support_changes_ = 0;
     flat_descent_in_pass_ = false;
     // Right after a solve on the support its members are at their
     // minimiser: the pass visits only the others. The members are left
     // alone for the whole pass even once another coordinate moves; the next
     // support solve or pass takes them up again.
-    const bool skip_members = skip_support_members_;
-    // Indexing, not iterators: the active set may grow during the sweep.
-    const std::size_t n_coordinates = coordinates.size();
-    for (std::size_t k = 0; k < n_coordinates; ++k) {
+    pass_skips_members_ = skip_support_members_;
+  }
+
+  void pass_segment(double lambda, const std::vector<Eigen::Index>& coordinates, std::size_t begin,
+                    std::size_t end, CoordinateState& state) {
+    const bool skip_members = pass_skips_members_;
+    double max_change = pass_max_change_;
+    double decrease = pass_decrease_;
+    for (std::size_t k = begin; k < end; ++k) {
       const Eigen::Index j = coordinates[k];
       if (skip_members && at_support_minimiser_[j]) continue;
       double v = state.curvature[j];
@@ -616,8 +638,14 @@ class CoordinateDescent {
         state.active_set.push_back(j);
       }
     }
-    progress.record(decrease);
-    return max_change;
+    pass_max_change_ = max_change;
+    pass_decrease_ = decrease;
+  }
+
+ private:
+  double end_pass(ProgressEstimate& progress) {
+    progress.record(pass_decrease_);
+    return pass_max_change_;
   }
 
   Updates& updates_;
@@ -626,6 +654,10 @@ class CoordinateDescent {
   SupportFactor* support_factor_;
   int support_changes_ = 0;
   bool flat_descent_in_pass_ = false;
+  // The pass in progress (begin_pass() to end_pass()).
+  double pass_max_change_ = 0.0;
+  double pass_decrease_ = 0.0;
+  bool pass_skips_members_ = false;
   std::vector<char> at_support_minimiser_;  // members left by the last completed support solve
   bool skip_support_members_ = false;       // true while nothing has moved since that solve
   int minimum_passes_ = 0;
