@@ -873,6 +873,51 @@ TEST_CASE("GLM paths split by rows are the same for any number of threads", "[gl
   SECTION("poisson") { check_row_split<Poisson>(49); }
 }
 
+// The classes of an ungrouped multinomial step make their first passes
+// together, a block of columns at a time (MultiResponsePath::solve_model):
+// a pass made in segments and ended by solve() must be the pass made there.
+TEST_CASE("A first pass made in segments is the solver's own first pass", "[glm][irls]") {
+  std::mt19937 rng(2027);
+  for (const Eigen::Index n : {200, 203}) {  // the kernels' tails too
+    const Eigen::Index p = 30;
+    INFO("n = " << n);
+    const Eigen::MatrixXd x = test_helpers::random_matrix(rng, n, p, 0.4);
+    test_helpers::DenseFixture fixture(x);
+    fixture.design.standardization().set(x.colwise().mean(), test_helpers::random_uniform(rng, p, 0.5, 2.0));
+    const Eigen::VectorXd v = test_helpers::random_uniform(rng, n, 0.05, 0.25);
+    const Eigen::VectorXd weighted_residual = v.cwiseProduct(test_helpers::random_vector(rng, n, 0.0, 2.0));
+    const glmsparse::ElasticNet penalty(0.7, Eigen::VectorXd::Ones(p), Eigen::VectorXd::Constant(p, -HUGE_VAL),
+                                        Eigen::VectorXd::Constant(p, HUGE_VAL));
+    std::vector<Eigen::Index> working_set(static_cast<std::size_t>(p));
+    for (Eigen::Index j = 0; j < p; ++j) working_set[static_cast<std::size_t>(j)] = j;
+    glmsparse::Monitor monitor;
+    const double lambda = 0.02;
+
+    glmsparse::IrlsUpdates<glmsparse::DenseDesign> at_once(fixture.design, true), in_segments(fixture.design, true);
+    at_once.set_point(v, weighted_residual);
+    in_segments.set_point(v, weighted_residual);
+    glmsparse::CoordinateState state_at_once(p), state_in_segments(p);
+    for (glmsparse::CoordinateState* state : {&state_at_once, &state_in_segments})
+      state->curvature.setConstant(glmsparse::curvature_not_computed);
+    glmsparse::CoordinateDescent<glmsparse::IrlsUpdates<glmsparse::DenseDesign>, glmsparse::ElasticNet> solver_at_once(
+        at_once, penalty, monitor),
+        solver_in_segments(in_segments, penalty, monitor);
+    const glmsparse::SolveOutcome expected = solver_at_once.solve(lambda, working_set, state_at_once, 1e-14, 1e-12, 1000);
+    solver_in_segments.begin_pass();
+    for (const auto& [begin, end] : std::vector<std::pair<std::size_t, std::size_t>>{{0, 7}, {7, 8}, {8, 30}})
+      solver_in_segments.pass_segment(lambda, working_set, begin, end, state_in_segments);
+    const glmsparse::SolveOutcome outcome =
+        solver_in_segments.solve(lambda, working_set, state_in_segments, 1e-14, 1e-12, 1000, true);
+
+    REQUIRE(state_at_once.active_set.size() >= 3);  // the pass moved coefficients
+    CHECK(outcome.n_passes == expected.n_passes);
+    CHECK(outcome.status == expected.status);
+    CHECK(state_in_segments.coefficients == state_at_once.coefficients);
+    CHECK(state_in_segments.active_set == state_at_once.active_set);
+    CHECK(in_segments.intercept_change() == at_once.intercept_change());
+  }
+}
+
 TEST_CASE("The change of eta read off the IRLS residual is X d from the columns", "[glm][irls]") {
   std::mt19937 rng(2026);
   for (const Eigen::Index n : {300, 9000}) {  // unsplit, and split by rows
