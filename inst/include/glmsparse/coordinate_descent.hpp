@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <type_traits>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include <Eigen/Dense>
@@ -223,6 +224,9 @@ class CoordinateDescent {
   SolveOutcome solve(double lambda, const std::vector<Eigen::Index>& working_set,
                      CoordinateState& state, double tolerance, double relative_tolerance,
                      int max_passes, bool first_pass_made = false) {
+    // A support solve before the loop would come after a pass the caller made.
+    if (first_pass_made && support_factor_ != nullptr)
+      throw std::logic_error("CoordinateDescent::solve: a first pass made by the caller with a support factor");
     SolveOutcome outcome;
     ProgressEstimate progress;
     progress.minimum_passes = minimum_passes_;
@@ -315,8 +319,7 @@ class CoordinateDescent {
     }
     while (true) {
       // The first pass over the working set may have been made by the
-      // caller, in segments (begin_pass()). Not with a support factor, whose
-      // solve before the loop would then come after that pass.
+      // caller, in segments (begin_pass()).
       const double change = first_pass_made ? end_pass(progress) : pass(lambda, working_set, state, progress);
       first_pass_made = false;
       note_pass();
