@@ -409,9 +409,12 @@ inline void check_optimality(const Problem& problem, const Summary& summary, con
     // is left of it is below that (a cox loss whose unpenalized variables
     // tend to infinity, its terms near 18 cancelling to 1e-16), the solver
     // cannot see further progress, nor can this check.
-    const double known_size = std::max(e.size, kRounding * kEps * e.at.magnitude);
-    const double optimality = kOptimality * std::sqrt(2.0 * trace * thresh * known_size);
-    const double gain_tolerance = 10.0 * kOptimality * thresh * known_size;
+    // What is left is then held to that rounding itself, not to thresh
+    // times it: a cox objective of 6e-8 whose terms near 1 round at 2e-16
+    // cannot be taken to 1e-14 of itself (thresh 1e-14).
+    const double unseen = std::max(thresh * e.size, kRounding * kEps * e.at.magnitude);
+    const double optimality = kOptimality * std::sqrt(2.0 * trace * unseen);
+    const double gain_tolerance = 10.0 * kOptimality * unseen;
     // Passes accumulate rounding in the solver's running residuals.
     const double drift = std::sqrt(1.0 + s.n_passes) * static_cast<double>(n);
     std::ostringstream numbers;
