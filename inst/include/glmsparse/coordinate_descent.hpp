@@ -97,6 +97,8 @@ struct ProgressEstimate {
   // tolerance settles the solve by itself, however much it gained. Only
   // for solvers whose callers judge convergence by the objective again.
   bool single_pass_settles = false;
+  // The largest rate of convergence per pass that settled() assumes.
+  static constexpr double max_rate = 0.99999;
 
   // Forgets the decreases recorded so far, after the iterate jumped (a
   // solve on the support, an extrapolation); the settings stay.
@@ -111,8 +113,6 @@ struct ProgressEstimate {
     last_decrease = decrease;
     ++n_recorded;
   }
-  static constexpr double max_rate = 0.99999;
-
   bool settled(double relative_tolerance, double objective) const {
     if (last_decrease <= 0.0) return true;
     // Right after an extrapolation the decreases are not yet geometric.
@@ -124,9 +124,9 @@ struct ProgressEstimate {
     if (n_recorded < 2 && !single_pass_settles) return last_decrease <= relative_tolerance * std::max(objective, 0.0);
     double rate = previous_decrease > 0.0 ? last_decrease / previous_decrease : 0.0;
     // Nearly collinear columns can converge at 0.9999 per pass: a cap of
-    // 0.999 took what was left for a tenth of what it was, and a gaussian fit
-    // at thresh 1e-10 stopped 5e-7 (relative) short. Decreases
-    // that grow count as converging at that largest rate.
+    // 0.999 took what was left for a tenth of what it was, and a gaussian
+    // fit at thresh 1e-10 stopped 5e-7 (relative) short. Decreases that
+    // grow count as converging at the largest rate.
     rate = std::min(rate, max_rate);
     const double remaining = last_decrease * rate / (1.0 - rate);
     return remaining <= relative_tolerance * std::max(objective, 0.0);
