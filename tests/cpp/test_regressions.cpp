@@ -1596,3 +1596,25 @@ TEST_CASE("Equal columns under a limit near zero put the limited one at its limi
   }
   CHECK(positive >= 2);
 }
+
+TEST_CASE("Coordinate descent is not taken as settled while it converges slowly", "[regression][cd]") {
+  // Passes whose decreases fall by 0.9999 each leave about 1e4 times the
+  // last decrease. The estimate once capped the rate at 0.999 (1e3 times),
+  // and a nearly collinear gaussian fit at thresh 1e-10 stopped 5e-7
+  // (relative) short of its optimum.
+  const double objective = 1.0, relative_tolerance = 1e-6;
+  auto settled_at = [&](double rate, double last_decrease) {
+    glmsparse::ProgressEstimate progress;
+    progress.record(last_decrease / rate);
+    progress.record(last_decrease);
+    return progress.settled(relative_tolerance, objective);
+  };
+  const double rate = 0.9999;
+  const double left = 1e-9 * rate / (1.0 - rate);  // by the geometric series
+  REQUIRE(left > 5.0 * relative_tolerance * objective);
+  CHECK_FALSE(settled_at(rate, 1e-9));
+  // Once what is left is within the tolerance, it is settled.
+  CHECK(settled_at(rate, 1e-11));
+  // A faster rate leaves less: the same last decrease settles.
+  CHECK(settled_at(0.99, 1e-9));
+}
