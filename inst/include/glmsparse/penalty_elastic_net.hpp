@@ -44,6 +44,8 @@ class ElasticNet {
     return std::min(std::max(b, lower_[j]), upper_[j]);
   }
 
+  // b moved into [lower_j, upper_j].
+  double to_limits(double b, Eigen::Index j) const { return std::min(std::max(b, lower_[j]), upper_[j]); }
   bool within_limits(double b, Eigen::Index j) const {
     return b >= lower_[j] && b <= upper_[j];
   }
