@@ -442,18 +442,36 @@ void check_model_updates(std::mt19937& rng) {
                         residual.cwiseQuotient(v), intercept};
     Eigen::VectorXd d = Eigen::VectorXd::Zero(p);
 
-    // Two IRLS steps on the same updates object: the cached column sums of
-    // the first must not leak into the second.
-    for (int step = 0; step < 2; ++step) {
+    // Four IRLS steps on the same updates object: the cached column sums and
+    // curvatures of one must not leak into the next. The third offers
+    // weights within the reusable change of the second's, which are kept
+    // (the model is the kept weights' with the new residual); the fourth
+    // weights beyond it, which replace them.
+    for (int step = 0; step < 4; ++step) {
       INFO("set_point number " << step);
+      Eigen::VectorXd offered = model.v;
+      Eigen::VectorXd weighted = model.v.cwiseProduct(model.r);
+      double reusable_change = 0.0;
+      bool kept = false;
       if (step == 1) {
         model.v = v.cwiseProduct(test_helpers::random_uniform(rng, n, 0.5, 1.5));
         model.r = residual.cwiseQuotient(model.v);
-        d.setZero();
+        offered = model.v;
+        weighted = model.v.cwiseProduct(model.r);
+      } else if (step >= 2) {
+        reusable_change = 0.1;
+        kept = step == 2;
+        offered = model.v.cwiseProduct(kept ? test_helpers::random_uniform(rng, n, 0.95, 1.05)
+                                            : test_helpers::random_uniform(rng, n, 1.2, 1.5));
+        weighted = residual.cwiseProduct(test_helpers::random_uniform(rng, n, 0.5, 1.5));
+        if (!kept) model.v = offered;
+        model.r = weighted.cwiseQuotient(model.v);
       }
-      const Eigen::VectorXd weighted = model.v.cwiseProduct(model.r);
-      dense_updates.set_point(model.v, weighted);
-      sparse_updates.set_point(model.v, weighted);
+      d.setZero();
+      CHECK(dense_updates.set_point(offered, weighted, reusable_change) == !kept);
+      CHECK(sparse_updates.set_point(offered, weighted, reusable_change) == !kept);
+      CHECK(dense_updates.irls_weights() == model.v);
+      CHECK(sparse_updates.irls_weights() == model.v);
 
       const double rss_scale = weighted.cwiseAbs().dot(model.r.cwiseAbs());
       CHECK(std::abs(dense_updates.residual_sum_of_squares() - model.rss(d)) <= gamma * rss_scale);

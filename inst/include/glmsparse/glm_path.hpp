@@ -150,7 +150,11 @@ class GlmPath {
   // The quadratic model at the current eta.
   void set_point() {
     datafit_.quadratic_model(eta_, irls_weights_, weighted_residual_);
-    updates_.set_point(irls_weights_, weighted_residual_);
+    // Exact curvature makes the steps converge quadratically; only then are
+    // the weights always the point's.
+    if (!updates_.set_point(irls_weights_, weighted_residual_,
+                            Datafit::exact_curvature ? 0.0 : reusable_weight_change))
+      irls_weights_ = updates_.irls_weights();
     if constexpr (Datafit::exact_curvature)
       curvature_follows_loss_ = datafit_.curvature_follows_loss(irls_weights_);
     ++point_;

@@ -6,8 +6,8 @@
 // with IRLS weights v, in the changes d0 (intercept) and d (coefficients,
 // standardized scale). The intercept change is profiled out: it is always
 // the v-weighted mean of the residual, so each column acts as if centred by
-// its v-weighted mean, and those centres are computed lazily, once per IRLS
-// step, for the columns actually visited. The residual is kept as w o r
+// its v-weighted mean, and those centres are computed lazily, once per set
+// of IRLS weights, for the columns actually visited. The residual is kept as w o r
 // (v times the residual), raw and uncentred, as in naive Gaussian updates.
 //
 // Uncentred updates add to the residual a common shift, sum_j d_j m_j / s_j
@@ -54,6 +54,17 @@ struct ColumnMoves {
   }
 };
 
+// The change of IRLS weights, relative and row by row, within which a path
+// whose Newton steps converge only linearly anyway (the diagonal Hessian of
+// a cox fit, the classes' uncoupled models of a multinomial one) keeps its
+// models' weights from one step to the next (IrlsUpdates::set_point). The
+// steps' rate is set by what those models leave out, not by a tenth of
+// their curvature: on the benchmark's cox and multinomial paths the steps
+// and passes were the same in number, and the column moments that each
+// new set of weights costs (a third of the multinomial fit) were mostly
+// saved.
+inline constexpr double reusable_weight_change = 0.1;
+
 template <class Design>
 class IrlsUpdates {
  public:
@@ -61,7 +72,12 @@ class IrlsUpdates {
   static constexpr bool exact_gradients_are_free = false;
 
   IrlsUpdates(const Design& x, bool intercept)
-      : x_(x), intercept_(intercept), column_sum_(x.cols()), column_sum_step_(x.cols(), -1) {
+      : x_(x),
+        intercept_(intercept),
+        column_sum_(x.cols()),
+        column_sum_step_(x.cols(), -1),
+        curvature_(x.cols()),
+        curvature_step_(x.cols(), -1) {
     // Dense columns of thousands of rows are split in two blocks of rows,
     // whose parts of each inner product are summed: with two threads each
     // block is one thread's (see split_between_threads). The split does not
@@ -100,12 +116,22 @@ class IrlsUpdates {
   }
 
   // A new quadratic model: IRLS weights v and weighted residual v o r.
-  void set_point(const Eigen::VectorXd& irls_weights, const Eigen::VectorXd& weighted_residual) {
+  // With `reusable_change` > 0, the weights already in use are kept where
+  // every row's new weight is within that fraction of it, and with them the
+  // column sums and curvatures computed from them: the model's curvature is
+  // then off by at most that fraction, but its gradient (the residual) is
+  // the new point's. Returns whether the weights were replaced.
+  bool set_point(const Eigen::VectorXd& irls_weights, const Eigen::VectorXd& weighted_residual,
+                 double reusable_change = 0.0) {
     pending_column_ = -1;  // the residual is replaced
-    irls_weights_ = irls_weights;
+    const bool replace = !(reusable_change > 0.0 && weights_within(irls_weights, reusable_change));
+    if (replace) {
+      irls_weights_ = irls_weights;
+      weight_total_ = irls_weights_.sum();
+      ++step_;
+    }
     weighted_residual_ = weighted_residual;
     point_weighted_residual_ = weighted_residual;
-    weight_total_ = irls_weights_.sum();
     weighted_residual_sum_ = weighted_residual_.sum();
     absorbed_intercept_change_ = 0.0;
     // The root mean square of r: its mean, the largest shift before any
@@ -114,8 +140,11 @@ class IrlsUpdates {
     for (Eigen::Index i = 0; i < weighted_residual_.size(); ++i)
       if (irls_weights_[i] > 0.0) square_sum += weighted_residual_[i] * weighted_residual_[i] / irls_weights_[i];
     residual_scale_ = weight_total_ > 0.0 ? std::sqrt(square_sum / weight_total_) : 0.0;
-    ++step_;
+    return replace;
   }
+
+  // The IRLS weights of the model (set_point() may have kept earlier ones).
+  const Eigen::VectorXd& irls_weights() const { return irls_weights_; }
 
   // <x~_j, v o r> with x~_j centred by its v-weighted mean (when there is an
   // intercept) and scaled: minus the model's derivative in coordinate j.
@@ -144,7 +173,10 @@ class IrlsUpdates {
   // larger than its spread; where most digits are lost, it is computed again
   // from moments about the v-weighted mean (else a curvature of 0 would
   // make the coordinate update divide by it).
-  double curvature(Eigen::Index j) { return curvature_from_moments(j, x_.weighted_moments(j, irls_weights_)); }
+  double curvature(Eigen::Index j) {
+    if (curvature_step_[j] == step_) return curvature_[j];
+    return curvature_from_moments(j, x_.weighted_moments(j, irls_weights_));
+  }
 
   // Whether gradient_and_curvature() reads the column once (a dense column
   // not split by rows); otherwise it costs a gradient and a curvature.
@@ -156,7 +188,7 @@ class IrlsUpdates {
   // (gradient(j), curvature(j)), the same numbers as calling them in turn.
   std::pair<double, double> gradient_and_curvature(Eigen::Index j) {
     if constexpr (std::is_same<Design, DenseDesign>::value) {
-      if (split_row_ == 0) {
+      if (split_row_ == 0 && curvature_step_[j] != step_) {
         const kernels::DotAndMoments sums = x_.raw_dot_and_weighted_moments(j, weighted_residual_, irls_weights_);
         const double v = curvature_from_moments(j, {sums.first, sums.second});  // sets column_sum_[j]
         return {gradient_from_dot(j, sums.dot), v};
@@ -316,7 +348,14 @@ class IrlsUpdates {
   }
 
   // curvature(j) from the column's raw moments under the IRLS weights.
+  // The result is kept for curvature(j) while the weights stay.
   double curvature_from_moments(Eigen::Index j, const std::pair<double, double>& moments) {
+    curvature_[j] = compute_curvature(j, moments);
+    curvature_step_[j] = step_;
+    return curvature_[j];
+  }
+
+  double compute_curvature(Eigen::Index j, const std::pair<double, double>& moments) {
     column_sum_[j] = moments.first;
     column_sum_step_[j] = step_;
     const double inv_scale = x_.standardization().inv_scale(j);
@@ -345,6 +384,15 @@ class IrlsUpdates {
     const auto about = x_.weighted_moments_about(j, irls_weights_, weight_total_,
                                                  raw.first / weight_total_ / inv_scale, inv_scale);
     return std::max(about.second - product_over_total(about.first, about.first), 0.0);
+  }
+
+  // Whether every weight in `fresh` is within `change` (a fraction) of the
+  // one in use, row by row; a weight of 0 only matches 0.
+  bool weights_within(const Eigen::VectorXd& fresh, double change) const {
+    if (fresh.size() != irls_weights_.size()) return false;
+    for (Eigen::Index i = 0; i < fresh.size(); ++i)
+      if (!(std::abs(fresh[i] - irls_weights_[i]) <= change * irls_weights_[i])) return false;
+    return true;
   }
 
   // a * b / weight_total, the centring term of a product of sums. Weighted
@@ -463,9 +511,12 @@ class IrlsUpdates {
   double weighted_residual_sum_ = 0.0;
   double absorbed_intercept_change_ = 0.0;
   double residual_scale_ = 0.0;  // root mean square of r at the model's point
-  // sum_i v_i x_ij, valid when column_sum_step_[j] == step_.
+  // sum_i v_i x_ij, valid when column_sum_step_[j] == step_; likewise
+  // curvature(j). step_ counts the weights set_point() has replaced.
   Eigen::VectorXd column_sum_;
   std::vector<long> column_sum_step_;
+  Eigen::VectorXd curvature_;
+  std::vector<long> curvature_step_;
   long step_ = 0;
   // Rows [split_row_, n) are the second block; 0 when not split.
   Eigen::Index split_row_ = 0;

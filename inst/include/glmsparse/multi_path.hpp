@@ -192,11 +192,14 @@ class MultiResponsePath {
     return 2.0 * weight_total_ * std::max(loss_value - datafit_.saturated_loss(), 0.0);
   }
 
-  // The quadratic model at the current eta, one per response.
+  // The quadratic model at the current eta, one per response; a class
+  // keeps the weights of an earlier point while they are close enough
+  // (reusable_weight_change).
   void set_point() {
     datafit_.quadratic_model(eta_, model_weights_, model_residual_);
     for (Eigen::Index k = 0; k < n_responses_; ++k)
-      updates_[static_cast<std::size_t>(k)].set_point(model_weights_.col(k), model_residual_.col(k));
+      updates_[static_cast<std::size_t>(k)].set_point(model_weights_.col(k), model_residual_.col(k),
+                                                      reusable_weight_change);
   }
 
   // Exact gradients at the current point for every response, in parallel.
