@@ -77,7 +77,8 @@ class IrlsUpdates {
         column_sum_(x.cols()),
         column_sum_step_(x.cols(), -1),
         curvature_(x.cols()),
-        curvature_step_(x.cols(), -1) {
+        curvature_step_(x.cols(), -1),
+        column_max_abs_(static_cast<std::size_t>(x.cols()), -1.0) {
     // Dense columns of thousands of rows are split in two blocks of rows,
     // whose parts of each inner product are summed: with two threads each
     // block is one thread's (see split_between_threads). The split does not
@@ -132,6 +133,7 @@ class IrlsUpdates {
     }
     weighted_residual_ = weighted_residual;
     point_weighted_residual_ = weighted_residual;
+    moved_since_point_ = 0.0;
     weighted_residual_sum_ = weighted_residual_.sum();
     absorbed_intercept_change_ = 0.0;
     // The root mean square of r: its mean, the largest shift before any
@@ -202,6 +204,7 @@ class IrlsUpdates {
   // to the profiled intercept; only sum(v o r) is tracked.
   void update(Eigen::Index j, double delta) {
     const double step = -delta * x_.standardization().inv_scale(j);
+    moved_since_point_ += std::abs(step) * column_max_abs(j);
     if (helper_) {
       // Applied by both threads with the next inner product.
       apply_pending();
@@ -235,6 +238,7 @@ class IrlsUpdates {
   // computes X d from the columns.
   bool fitted_change_of(const ColumnMoves& moves, Eigen::VectorXd& out) {
     const Eigen::Index n = weighted_residual_.size();
+    if (!residual_kept_digits(moves)) return false;
     fitted_change(out, exact_rows_);
     if (4 * static_cast<Eigen::Index>(exact_rows_.size()) > n) return false;
     if (!exact_rows_.empty()) {
@@ -245,6 +249,21 @@ class IrlsUpdates {
       for (std::size_t r = 0; r < exact_rows_.size(); ++r) out[exact_rows_[r]] = exact[r];
     }
     return fitted_change_adds_up(out, moves);
+  }
+
+  // Whether the residual carries no more rounding than X d computed from
+  // the columns would. Each move of the solve rounded v o r by about eps v_i
+  // |x_ij step| in row i, and X d read off it keeps the sum of those over
+  // v_i; from the columns X d rounds by eps sum_j |x_ij d_j|. Moves that
+  // cancel (coordinates zigzagging along a flat direction) make the first
+  // far larger than the second (found by the fuzzer: a separable
+  // two-row multinomial fit whose eta, carried from step to step, drifted
+  // 1.5e-4 from X b, its deviance ratio 7e-7 off).
+  bool residual_kept_digits(const ColumnMoves& moves) {
+    double direct = 0.0;
+    for (std::size_t k = 0; k < moves.columns.size(); ++k)
+      direct += std::abs(moves.raw_steps[k]) * column_max_abs(moves.columns[k]);
+    return moved_since_point_ <= max_readoff_rounding_ratio * direct;
   }
 
   // sum_i v_i x_ij under the current IRLS weights, raw column.
@@ -421,6 +440,7 @@ class IrlsUpdates {
     apply_pending();
     const double shift = weighted_residual_sum_ / weight_total_;
     weighted_residual_ -= shift * irls_weights_;
+    moved_since_point_ += std::abs(shift);
     absorbed_intercept_change_ += shift;
     weighted_residual_sum_ = weighted_residual_.sum();
   }
@@ -460,6 +480,13 @@ class IrlsUpdates {
     }
   }
 
+  // max_i |x_ij|, computed once per column.
+  double column_max_abs(Eigen::Index j) {
+    double& largest = column_max_abs_[static_cast<std::size_t>(j)];
+    if (largest < 0.0) largest = x_.max_abs(j);
+    return largest;
+  }
+
   // Applies a pending move to the residual (both blocks, in parallel).
   void apply_pending() {
     if constexpr (std::is_same<Design, DenseDesign>::value) {
@@ -491,6 +518,9 @@ class IrlsUpdates {
   // rounding of X d) and v is at least this (so that v o x_j kept its
   // digits).
   static constexpr double working_residual_limit = 1e3;
+  // X d is read off the residual only while the moves that rounded it sum
+  // to at most this many times the moves' net size (residual_kept_digits).
+  static constexpr double max_readoff_rounding_ratio = 16.0;
   static constexpr double smallest_quotient_weight = 1e-250;
   static constexpr double max_shift = 1e3;
   // The residual's X d keeps about 1e-13 of its weighted sum; a loss
@@ -506,6 +536,9 @@ class IrlsUpdates {
   Eigen::VectorXd irls_weights_;
   Eigen::VectorXd weighted_residual_;
   Eigen::VectorXd point_weighted_residual_;  // as set_point() set it
+  // sum |raw step| max_i |x_ij| over the moves since set_point(), and the
+  // shifts absorbed: what the residual's rounding is proportional to.
+  double moved_since_point_ = 0.0;
   std::vector<Eigen::Index> exact_rows_;      // of fitted_change_of()
   double weight_total_ = 0.0;
   double weighted_residual_sum_ = 0.0;
@@ -517,6 +550,7 @@ class IrlsUpdates {
   std::vector<long> column_sum_step_;
   Eigen::VectorXd curvature_;
   std::vector<long> curvature_step_;
+  std::vector<double> column_max_abs_;  // max_i |x_ij|; -1 until computed
   long step_ = 0;
   // Rows [split_row_, n) are the second block; 0 when not split.
   Eigen::Index split_row_ = 0;
