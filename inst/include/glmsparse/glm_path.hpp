@@ -149,14 +149,13 @@ class GlmPath {
 
   // The quadratic model at the current eta.
   void set_point() {
-    datafit_.quadratic_model(eta_, irls_weights_, weighted_residual_);
+    datafit_.quadratic_model(eta_, point_weights_, weighted_residual_);
     // Exact curvature makes the steps converge quadratically; only then are
-    // the weights always the point's.
-    if (!updates_.set_point(irls_weights_, weighted_residual_,
-                            Datafit::exact_curvature ? 0.0 : reusable_weight_change))
-      irls_weights_ = updates_.irls_weights();
+    // the model's weights (updates_.irls_weights()) always the point's.
+    updates_.set_point(point_weights_, weighted_residual_,
+                       Datafit::exact_curvature ? 0.0 : reusable_weight_change);
     if constexpr (Datafit::exact_curvature)
-      curvature_follows_loss_ = datafit_.curvature_follows_loss(irls_weights_);
+      curvature_follows_loss_ = datafit_.curvature_follows_loss(point_weights_);
     ++point_;
   }
 
@@ -190,7 +189,7 @@ class GlmPath {
     if (stale.empty()) return;
     const bool centred = updates_.centred_at_point();
     if (bounds_.has_reference()) {
-      const GradientBounds::Point here = bounds_.summarize(weighted_residual_, irls_weights_, centred);
+      const GradientBounds::Point here = bounds_.summarize(weighted_residual_, updates_.irls_weights(), centred);
       std::vector<Eigen::Index> exact;
       std::vector<Eigen::Index> settled;
       for (Eigen::Index j : stale) {
@@ -206,7 +205,7 @@ class GlmPath {
       }
     }
     compute_gradients(stale);
-    bounds_.set_reference(weighted_residual_, irls_weights_, centred);
+    bounds_.set_reference(weighted_residual_, updates_.irls_weights(), centred);
     for (Eigen::Index j : variables) bounds_.set_reference_gradient(j, state_.gradient[j]);
   }
 
@@ -479,7 +478,7 @@ class GlmPath {
           const double change = std::expm1(largest_move);
           if (change < 0.5) {
             const double step_curvature =
-                irls_weights_.dot(step_eta_.cwiseAbs2()) / (1.0 - change);
+                updates_.irls_weights().dot(step_eta_.cwiseAbs2()) / (1.0 - change);
             const double next_gain = change * change * step_curvature / (2.0 * (1.0 - change));
             if (next_gain <= 0.1 * tolerance_here) return total;
           }
@@ -672,7 +671,9 @@ class GlmPath {
   // overwrites it with the model's gradient, which is not).
   long point_ = 0;
   std::vector<long> gradient_point_;
-  Eigen::VectorXd irls_weights_, weighted_residual_;
+  // The IRLS weights at the current point (the model may keep earlier
+  // ones) and the weighted residual.
+  Eigen::VectorXd point_weights_, weighted_residual_;
   // Whether the IRLS weights of the current point are the loss's curvature,
   // none at a floor (SeparableDatafit::curvature_follows_loss).
   bool curvature_follows_loss_ = false;

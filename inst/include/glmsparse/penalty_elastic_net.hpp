@@ -40,8 +40,7 @@ class ElasticNet {
       const double limit = z > 0.0 ? upper_[j] : lower_[j];
       return std::isfinite(limit) ? limit : 0.0;
     }
-    const double b = std::copysign(magnitude, z) / (v + l2);
-    return std::min(std::max(b, lower_[j]), upper_[j]);
+    return to_limits(std::copysign(magnitude, z) / (v + l2), j);
   }
 
   // b moved into [lower_j, upper_j].
