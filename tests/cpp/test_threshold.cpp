@@ -165,3 +165,44 @@ TEST_CASE("violates_kkt_at_zero agrees with a move of threshold from zero", "[th
   CHECK(n_violations > 500);
   CHECK(n_violations < 2500);
 }
+
+TEST_CASE("kkt_residual is the distance from 0 to the 1-D subdifferential", "[threshold][kkt]") {
+  // phi(t) = -g t + lambda pf (alpha |t| + (1 - alpha)/2 t^2) over [lower, upper]:
+  // the objective along one coordinate with the datafit's derivative -g at
+  // b. Its subdifferential at b is [phi'(b-), phi'(b+)], one side without
+  // end at a limit; both sides are taken here by finite differences.
+  std::mt19937 rng(404);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int> pick(0, 4);
+  int nonzero = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const double alpha = trial % 3 == 0 ? 1.0 : (trial % 3 == 1 ? 0.5 : 0.0);
+    const double pf = 0.5 + std::abs(normal(rng));
+    const double lambda = std::abs(normal(rng));
+    const double lower = trial % 5 == 0 ? 0.0 : (trial % 5 == 1 ? -HUGE_VAL : -std::abs(normal(rng)));
+    const double upper = trial % 7 == 0 ? 0.0 : (trial % 7 == 1 ? HUGE_VAL : std::abs(normal(rng)));
+    double b = 0.0;
+    switch (pick(rng)) {
+      case 0: b = 0.0; break;
+      case 1: b = std::isfinite(lower) ? lower : -1.0; break;
+      case 2: b = std::isfinite(upper) ? upper : 1.0; break;
+      default: b = std::min(std::max(normal(rng), lower), upper);
+    }
+    const double g = 2.0 * normal(rng);
+    const glmsparse::ElasticNet penalty(alpha, Eigen::VectorXd::Constant(1, pf), Eigen::VectorXd::Constant(1, lower),
+                                        Eigen::VectorXd::Constant(1, upper));
+    auto phi = [&](double t) {
+      return -g * t + lambda * pf * (alpha * std::abs(t) + 0.5 * (1.0 - alpha) * t * t);
+    };
+    const double h = 1e-7;
+    const double right = b + h <= upper ? (phi(b + h) - phi(b)) / h : HUGE_VAL;
+    const double left = b - h >= lower ? (phi(b) - phi(b - h)) / h : -HUGE_VAL;
+    const double expected = left > 0.0 ? left : (right < 0.0 ? -right : 0.0);
+    const double residual = penalty.kkt_residual(g, b, lambda, 0);
+    INFO("trial " << trial << " b " << b << " g " << g << " limits " << lower << " " << upper);
+    CHECK(residual >= 0.0);
+    CHECK(std::abs(residual - expected) <= 1e-6 * (1.0 + std::abs(g) + lambda * pf * (1.0 + std::abs(b))));
+    if (expected > 1e-3) ++nonzero;
+  }
+  CHECK(nonzero > 1000);  // most draws are not at the coordinate's minimiser
+}

@@ -106,6 +106,21 @@ class ElasticNet {
     return r * r / (2.0 * c) * fraction * (2.0 - fraction);
   }
 
+  // The distance from 0 to the subdifferential of the objective along b_j
+  // (the limits' normal cone included), g minus the datafit's derivative:
+  // 0 exactly where b_j minimises it with the other coordinates fixed.
+  double kkt_residual(double g, double b, double lambda, Eigen::Index j) const {
+    const double l1 = lambda * alpha_ * penalty_factor_[j];
+    const double h = g - lambda * (1.0 - alpha_) * penalty_factor_[j] * b;
+    // Optimal where h lies in [low, high]: l1 times the subdifferential of
+    // |b|, widened without end at a limit the coordinate sits on.
+    double low = b > 0.0 ? l1 : -l1;
+    double high = b < 0.0 ? -l1 : l1;
+    if (b <= lower_[j]) low = -HUGE_VAL;
+    if (b >= upper_[j]) high = HUGE_VAL;
+    return h < low ? low - h : (h > high ? h - high : 0.0);
+  }
+
   // Smallest lambda at which every penalized coefficient is zero, given the
   // gradient there. glmnet floors alpha at 1e-3 so that ridge paths start
   // from a finite lambda.
