@@ -415,8 +415,8 @@ class MultiResponsePath {
           return total;
         }
       }
-      if (Datafit::shift_invariant) {
-        shift_to_least_penalty(working_set);
+      // Without a shift the point, and so its objective and model, is unchanged.
+      if (Datafit::shift_invariant && shift_to_least_penalty(working_set)) {
         current = objective(lambda);
         set_point();
       }
@@ -510,7 +510,8 @@ class MultiResponsePath {
       set_point();
       return true;
     }
-    set_coefficients(working_set, start);
+    // Back to the start: its eta is the one saved, so only the values change.
+    assign_coefficients(working_set, start);
     eta_ = saved_eta;
     for (Eigen::Index k = 0; k < n_responses_; ++k) response(k).penalty_total = saved_penalties[k];
     state_.group_penalty_total = saved_group_penalty;
@@ -526,21 +527,32 @@ class MultiResponsePath {
   // Sets the working set's coefficients and the intercepts from `values`
   // (laid out as in extrapolate_steps) and recomputes eta and the penalty
   // totals from scratch; the working set holds every nonzero coefficient.
+  // Each class's eta is its own sum of columns, so the classes are summed
+  // in parallel with the same numbers for any number of threads.
   void set_coefficients(const std::vector<Eigen::Index>& working_set, const Eigen::VectorXd& values) {
+    assign_coefficients(working_set, values);
+    class_columns_.resize(static_cast<std::size_t>(n_responses_));
+    parallel_for_chunks(options_.n_threads, n_responses_, [&](Eigen::Index k) {
+      Eigen::VectorXd& column = class_columns_[static_cast<std::size_t>(k)];
+      column = data_.offset.col(k);
+      column.array() += intercept_[k];
+      for (Eigen::Index j : working_set) {
+        const double b = response(k).coefficients[j];
+        if (b != 0.0) x_.raw_axpy(j, b * x_.standardization().inv_scale(j), column);
+      }
+    });
+    for (Eigen::Index k = 0; k < n_responses_; ++k) eta_.col(k) = class_columns_[static_cast<std::size_t>(k)];
+    recompute_penalties(0, n_responses_);
+  }
+
+  // The coefficients and intercepts alone, from `values` laid out as above.
+  void assign_coefficients(const std::vector<Eigen::Index>& working_set, const Eigen::VectorXd& values) {
     const auto size = static_cast<Eigen::Index>(working_set.size());
     for (Eigen::Index k = 0; k < n_responses_; ++k) {
       intercept_[k] = values[size * n_responses_ + k];
-      column_ = data_.offset.col(k);
-      column_.array() += intercept_[k];
-      for (Eigen::Index s = 0; s < size; ++s) {
-        const Eigen::Index j = working_set[static_cast<std::size_t>(s)];
-        const double b = values[k * size + s];
-        response(k).coefficients[j] = b;
-        if (b != 0.0) x_.raw_axpy(j, b * x_.standardization().inv_scale(j), column_);
-      }
-      eta_.col(k) = column_;
+      for (Eigen::Index s = 0; s < size; ++s)
+        response(k).coefficients[working_set[static_cast<std::size_t>(s)]] = values[k * size + s];
     }
-    recompute_penalties(0, n_responses_);
   }
 
   void recompute_penalties(Eigen::Index first, Eigen::Index last) {
@@ -680,7 +692,8 @@ class MultiResponsePath {
   // of a Newton step ignores that the loss is flat along these shifts, so
   // steps alone would move along them only as fast as the penalty's
   // curvature allows (slowly for a small ridge term).
-  void shift_to_least_penalty(const std::vector<Eigen::Index>& working_set) {
+  // Returns whether any coefficient moved.
+  bool shift_to_least_penalty(const std::vector<Eigen::Index>& working_set) {
     // A shift moves every class's eta on a row by the same amount: the
     // moves are summed in one column and added to each class once at the end.
     bool shifted = false;
@@ -716,6 +729,7 @@ class MultiResponsePath {
       }
     }
     if (shifted) eta_.colwise() += row_shift_;
+    return shifted;
   }
 
   double elastic_net_value(const Eigen::VectorXd& b, Eigen::Index j) const {
@@ -853,6 +867,7 @@ class MultiResponsePath {
   Eigen::MatrixXd step_eta_;  // n x K, compute_step_eta()
   ColumnMoves step_moves_;  // of compute_step_eta()
   Eigen::VectorXd column_;
+  std::vector<Eigen::VectorXd> class_columns_;  // of set_coefficients()
   Eigen::VectorXd row_shift_;  // of shift_to_least_penalty()
   double null_excess_loss_ = 0.0;  // null loss less the saturated loss
   double null_model_rss_ = 0.0;
