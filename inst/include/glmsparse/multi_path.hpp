@@ -405,15 +405,16 @@ class MultiResponsePath {
       const double start = current;
       const bool all_classes_at_once = grouped_ || step == 0 || previous_decrease > 0.0;
       const Eigen::Index classes_per_move = all_classes_at_once ? n_responses_ : 1;
-      step_cut_short_ = false;
+      bool step_cut_short = false;
       for (Eigen::Index first = 0; first < n_responses_; first += classes_per_move) {
-        const LambdaStatus status =
+        const ClassMove move =
             move_classes(lambda, working_set, first, first + classes_per_move,
                          step > 0 ? previous_decrease : -1.0, max_passes, total, current);
-        if (status != LambdaStatus::converged) {
-          total.status = status;
+        if (move.status != LambdaStatus::converged) {
+          total.status = move.status;
           return total;
         }
+        step_cut_short = step_cut_short || move.cut_short;
       }
       // Without a shift the point, and so its objective and model, is unchanged.
       if (Datafit::shift_invariant && shift_to_least_penalty(working_set)) {
@@ -431,7 +432,7 @@ class MultiResponsePath {
       // whose steps were cut to 1/512 to 1/32 stopped after one cut to 1/2
       // had gained within the tolerance, 5e-4 of the objective above the
       // minimum); only whole steps can end the steps.
-      if (steps_since_extrapolation >= 1 && !retry_one_class_at_a_time && !step_cut_short_ &&
+      if (steps_since_extrapolation >= 1 && !retry_one_class_at_a_time && !step_cut_short &&
           decrease <= allowed && decrease * rate / (1.0 - rate) <= allowed) {
         if (!grouped_ && largest_coordinate_gain(lambda, working_set) > stalled_gain_factor * allowed)
           total.status = LambdaStatus::max_passes_reached;
@@ -573,7 +574,11 @@ class MultiResponsePath {
   // solve their model at the current point, then a backtracking line search
   // on the true objective. `current` is the objective before and after;
   // `last_decrease` (negative if none yet) sets the inner accuracy.
-  LambdaStatus move_classes(double lambda, const std::vector<Eigen::Index>& working_set,
+  struct ClassMove {
+    LambdaStatus status;  // of the inner solve
+    bool cut_short;       // the line search took less than the whole step
+  };
+  ClassMove move_classes(double lambda, const std::vector<Eigen::Index>& working_set,
                             Eigen::Index first, Eigen::Index last, double last_decrease,
                             int max_passes, SolveOutcome& total, double& current) {
     const auto size = static_cast<Eigen::Index>(working_set.size());
@@ -643,10 +648,9 @@ class MultiResponsePath {
       }
       fraction *= 0.5;
     }
-    if (fraction < 1.0) step_cut_short_ = true;
     set_point();
     current = candidate;
-    return inner.status;
+    return {inner.status, fraction < 1.0};
   }
 
   // Coefficients at start + fraction * full_step_, with eta (from
@@ -706,7 +710,8 @@ class MultiResponsePath {
       if (shift == 0.0) continue;
       // b_k - shift rounds: (b_k - (b_max - upper)) can land ulps of b_k
       // beyond an upper limit far smaller than b_k.
-      const Eigen::VectorXd moved = (b.array() - shift).max(penalty_.lower(j)).min(penalty_.upper(j));
+      Eigen::VectorXd moved(b.size());
+      for (Eigen::Index k = 0; k < b.size(); ++k) moved[k] = penalty_.to_limits(b[k] - shift, j);
       const double gain = grouped_ ? group_penalty_.value(b, j) - group_penalty_.value(moved, j)
                                    : elastic_net_value(b, j) - elastic_net_value(moved, j);
       if (!(gain > 0.0)) continue;
@@ -832,9 +837,6 @@ class MultiResponsePath {
   // steps left such lambdas unconverged however large maxit; the passes,
   // not the steps, are what maxit bounds.
   static constexpr int max_newton_steps = 1000;
-  // Whether a line search of the current Newton step took less than the
-  // whole step (newton(), move_classes()).
-  bool step_cut_short_ = false;
   static constexpr int max_halvings = 30;
   // Newton steps stop once the gain still to come is below thresh times
   // this times the objective.
