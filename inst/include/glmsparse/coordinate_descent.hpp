@@ -584,19 +584,28 @@ class CoordinateDescent {
     Eigen::VectorXd target;
     if (!history.combination(target)) return false;
     const auto& active_set = state.active_set;
+    for (std::size_t k = 0; k < active_set.size(); ++k)
+      if (!penalty_.within_limits(target[static_cast<Eigen::Index>(k)], active_set[k])) return false;
+    return move_if_lower(lambda, active_set, target, state);
+  }
+
+ public:
+  // Moves the listed coefficients to `target` if that lowers the model's
+  // objective, else back to where they were; returns whether it moved.
+  bool move_if_lower(double lambda, const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
+                     CoordinateState& state) {
     Eigen::VectorXd current(target.size());
-    for (std::size_t k = 0; k < active_set.size(); ++k) {
-      const Eigen::Index j = active_set[k];
-      if (!penalty_.within_limits(target[static_cast<Eigen::Index>(k)], j)) return false;
-      current[static_cast<Eigen::Index>(k)] = state.coefficients[j];
-    }
+    for (std::size_t k = 0; k < coordinates.size(); ++k)
+      current[static_cast<Eigen::Index>(k)] = state.coefficients[coordinates[k]];
     const double before = model_objective(lambda, state);
-    move_to(active_set, target, state);
+    move_to(coordinates, target, state);
     const double after = model_objective(lambda, state);
     if (after < before) return true;
-    move_to(active_set, current, state);
+    move_to(coordinates, current, state);
     return false;
   }
+
+ private:
 
   // v_j, computed now if it was left as curvature_not_computed.
   double known_curvature(Eigen::Index j, CoordinateState& state) {
