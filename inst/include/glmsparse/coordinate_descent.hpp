@@ -606,7 +606,6 @@ class CoordinateDescent {
   }
 
  private:
-
   // v_j, computed now if it was left as curvature_not_computed.
   double known_curvature(Eigen::Index j, CoordinateState& state) {
     if constexpr (has_curvature<Updates>::value) {

@@ -570,17 +570,17 @@ class MultiResponsePath {
     }
   }
 
-  // One proximal Newton step in the coefficients of classes [first, last):
-  // solve their model at the current point, then a backtracking line search
-  // on the true objective. `current` is the objective before and after;
-  // `last_decrease` (negative if none yet) sets the inner accuracy.
   struct ClassMove {
     LambdaStatus status;  // of the inner solve
     bool cut_short;       // the line search took less than the whole step
   };
+  // One proximal Newton step in the coefficients of classes [first, last):
+  // solve their model at the current point, then a backtracking line search
+  // on the true objective. `current` is the objective before and after;
+  // `last_decrease` (negative if none yet) sets the inner accuracy.
   ClassMove move_classes(double lambda, const std::vector<Eigen::Index>& working_set,
-                            Eigen::Index first, Eigen::Index last, double last_decrease,
-                            int max_passes, SolveOutcome& total, double& current) {
+                         Eigen::Index first, Eigen::Index last, double last_decrease,
+                         int max_passes, SolveOutcome& total, double& current) {
     const auto size = static_cast<Eigen::Index>(working_set.size());
     start_values_.resize(n_responses_, size);
     Eigen::VectorXd start_penalties(n_responses_);
