@@ -100,6 +100,9 @@ class DenseDesign {
   // Stored entries per column: the cost of one inner product.
   double average_column_length() const { return static_cast<double>(x_.rows()); }
 
+  // A dense column is one long run of memory, read as fast in any order.
+  bool reads_faster_in_column_order(std::size_t /*n_columns*/) const { return false; }
+
   // <x_j, v>, raw column.
   double raw_dot(Index j, const VectorXd& v) const { return kernels::dot(column(j), v.data(), x_.rows()); }
 
@@ -242,6 +245,17 @@ class SparseDesign {
 
   double average_column_length() const {
     return x_.cols() > 0 ? static_cast<double>(x_.nonZeros()) / static_cast<double>(x_.cols()) : 0.0;
+  }
+
+  // Whether a pass over this many columns runs faster taking them in
+  // column order, the order of their entries in memory. Sparse columns are
+  // short runs; once the pass reads more than the cache holds, each run
+  // read out of order costs a fresh stream from memory. On the sparse
+  // benchmark design (200 entries a column) a pass over 10,000 random
+  // columns took about 500 ns a column in column order against 700 in a
+  // random one.
+  bool reads_faster_in_column_order(std::size_t n_columns) const {
+    return static_cast<double>(n_columns) * average_column_length() > entries_beyond_cache;
   }
 
   // x_ij, raw (a search within the column).
@@ -390,6 +404,10 @@ class SparseDesign {
   }
 
  private:
+  // About 8 MB of entries (a value and a row index each): more than a
+  // core's share of the last-level cache.
+  static constexpr double entries_beyond_cache = 8.0 * (1 << 20) / 12.0;
+
   Matrix x_;
   Standardization standardization_;
 };

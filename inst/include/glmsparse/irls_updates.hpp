@@ -283,6 +283,12 @@ class IrlsUpdates {
   // Arithmetic of one coordinate update (an inner product and an axpy).
   double coordinate_cost() const { return 2.0 * x_.average_column_length(); }
 
+  // Whether passes over this many coordinates should take them in column
+  // order (see the design's reads_faster_in_column_order).
+  bool reads_faster_in_column_order(std::size_t n_columns) const {
+    return x_.reads_faster_in_column_order(n_columns);
+  }
+
   // out(r, c) = <x~_{rows[r]}, v o x~_{columns[c]}> under the current centring.
   void cross_products(const std::vector<Eigen::Index>& columns,
                       const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) {

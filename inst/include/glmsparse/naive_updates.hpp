@@ -106,6 +106,12 @@ class NaiveUpdates {
   // Arithmetic of one coordinate update (an inner product and an axpy).
   double coordinate_cost() const { return 2.0 * x_.average_column_length(); }
 
+  // Whether passes over this many coordinates should take them in column
+  // order (see the design's reads_faster_in_column_order).
+  bool reads_faster_in_column_order(std::size_t n_columns) const {
+    return x_.reads_faster_in_column_order(n_columns);
+  }
+
   // Each gradient costs an inner product over a column.
   static constexpr bool exact_gradients_are_free = false;
 
