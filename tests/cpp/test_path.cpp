@@ -246,6 +246,27 @@ TEST_CASE("Dense and sparse designs give the same path", "[path]") {
   }
 }
 
+TEST_CASE("A large sparse active set passed in column order gives the dense design's path", "[path]") {
+  // Enough entries in the active set (up to 400 columns of about 2100
+  // entries) that the sparse design's passes take it in column order, while
+  // the dense design's keep the order of entry. Without solves on the
+  // support the passes do all the work.
+  std::mt19937 rng(11);
+  const Setting setting{3000, 400, false, false, true, true, 1.0};
+  Problem problem;
+  problem.x = test_helpers::random_matrix(rng, setting.n, setting.p, 0.3);
+  problem.data = problem_data(rng, problem.x, setting.weights, setting.offset);
+  FitOptions options = options_for(setting, 0, 1e-15);
+  options.support_solves = false;
+  const PathResult dense = fit_dense(problem, options, default_grid(setting));
+  const PathResult sparse = fit_sparse(problem, options, default_grid(setting));
+  test_helpers::SparseFixture fixture(problem.x);
+  INFO("nonzero coefficients at the last lambda " << sparse.df.back());
+  REQUIRE(fixture.design.reads_faster_in_column_order(static_cast<std::size_t>(sparse.df.back())));
+  REQUIRE_FALSE(fixture.design.reads_faster_in_column_order(static_cast<std::size_t>(sparse.df.front())));
+  check_same_path(problem.x, dense, sparse);
+}
+
 TEST_CASE("Naive and Gram updates give the same path", "[path]") {
   std::mt19937 rng(6);
   for (const Setting& setting : kSettings) {
