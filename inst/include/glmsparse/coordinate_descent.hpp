@@ -610,23 +610,6 @@ class CoordinateDescent {
     return move_if_lower(lambda, active_set, target, state);
   }
 
- public:
-  // Moves the listed coefficients to `target` if that lowers the model's
-  // objective, else back to where they were; returns whether it moved.
-  bool move_if_lower(double lambda, const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
-                     CoordinateState& state) {
-    Eigen::VectorXd current(target.size());
-    for (std::size_t k = 0; k < coordinates.size(); ++k)
-      current[static_cast<Eigen::Index>(k)] = state.coefficients[coordinates[k]];
-    const double before = model_objective(lambda, state);
-    move_to(coordinates, target, state);
-    const double after = model_objective(lambda, state);
-    if (after < before) return true;
-    move_to(coordinates, current, state);
-    return false;
-  }
-
- private:
   // v_j, computed now if it was left as curvature_not_computed.
   double known_curvature(Eigen::Index j, CoordinateState& state) {
     if constexpr (has_curvature<Updates>::value) {
@@ -645,6 +628,21 @@ class CoordinateDescent {
   }
 
  public:
+  // Moves the listed coefficients to `target` if that lowers the model's
+  // objective, else back to where they were; returns whether it moved.
+  bool move_if_lower(double lambda, const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
+                     CoordinateState& state) {
+    Eigen::VectorXd current(target.size());
+    for (std::size_t k = 0; k < coordinates.size(); ++k)
+      current[static_cast<Eigen::Index>(k)] = state.coefficients[coordinates[k]];
+    const double before = model_objective(lambda, state);
+    move_to(coordinates, target, state);
+    const double after = model_objective(lambda, state);
+    if (after < before) return true;
+    move_to(coordinates, current, state);
+    return false;
+  }
+
   // A pass made in segments of the coordinates, so that a caller can
   // interleave the first passes of independent solvers over the same
   // columns (each column then read from memory once for all of them):
