@@ -136,3 +136,49 @@ TEST_CASE("SupportFactor declines supports above its size limit", "[support]") {
   CHECK_FALSE(factor.factorize({1, 2, 3, 4, 5}, 0.0, fixture.curvature(), fixture.factors(),
                                fixture.cross_products()));
 }
+
+TEST_CASE("SupportFactor::update_cost counts the cross products that factorize asks for", "[support]") {
+  std::mt19937 rng(34);
+  const Eigen::Index p = 30;
+  GramFixture fixture(rng, 120, p);
+  // With a cross product far dearer than any other step, the estimate over
+  // its price is the number of cross products factorize() requests.
+  const double price = 1e12;
+  for (bool keep_gram : {false, true}) {
+    INFO("keep_gram " << keep_gram);
+    glmsparse::SupportFactor factor(p, p, keep_gram);
+    std::vector<Eigen::Index> all(static_cast<std::size_t>(p));
+    for (Eigen::Index j = 0; j < p; ++j) all[static_cast<std::size_t>(j)] = j;
+    double ridge = 0.0;
+    for (int round = 0; round < 20; ++round) {
+      INFO("round " << round);
+      std::shuffle(all.begin(), all.end(), rng);
+      const std::size_t size = 1 + static_cast<std::size_t>(rng() % static_cast<unsigned>(p));
+      const std::vector<Eigen::Index> support(all.begin(), all.begin() + size);
+      if (round % 4 == 3) ridge = 0.1 * static_cast<double>(round);
+      const double estimate = factor.update_cost(support, ridge, price);
+      double requested = 0.0;
+      const auto inner = fixture.cross_products();
+      auto counting = [&](const std::vector<Eigen::Index>& columns, const std::vector<Eigen::Index>& rows,
+                          Eigen::MatrixXd& out) {
+        requested += static_cast<double>(columns.size() * rows.size());
+        inner(columns, rows, out);
+      };
+      REQUIRE(factor.factorize(support, ridge, fixture.curvature(), fixture.factors(), counting));
+      CHECK(estimate / price == Approx(requested).margin(1e-3));
+      // Once the factor describes the support, a solve needs no update.
+      std::vector<Eigen::Index> members = factor.members();
+      CHECK(factor.update_cost(members, ridge, price) == 0.0);
+      // A new ridge shift refactors a kept Gram block without new cross
+      // products, or rebuilds the factor from them.
+      const double shifted = factor.update_cost(members, ridge + 1.0, price);
+      const auto m = static_cast<double>(members.size());
+      if (keep_gram) {
+        CHECK(shifted > 0.0);
+        CHECK(shifted < price);
+      } else {
+        CHECK(shifted / price == Approx(m * m).margin(1e-3));
+      }
+    }
+  }
+}

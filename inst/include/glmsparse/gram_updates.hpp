@@ -80,6 +80,9 @@ class GramUpdates {
 
   // Arithmetic of one coordinate update: a Gram column added to the gradients.
   double coordinate_cost() const { return static_cast<double>(x_.cols()); }
+  // One entry of cross_products() is read from a Gram column the passes
+  // over the active set have already computed.
+  double cross_product_cost() const { return 1.0; }
 
   double gradient(Eigen::Index j) const {
     ensure_initial_gradient();

@@ -105,6 +105,9 @@ class NaiveUpdates {
 
   // Arithmetic of one coordinate update (an inner product and an axpy).
   double coordinate_cost() const { return 2.0 * x_.average_column_length(); }
+  // One entry of cross_products() is an inner product of two columns, at
+  // most the arithmetic of a coordinate update.
+  double cross_product_cost() const { return coordinate_cost(); }
 
   // Whether passes over this many coordinates should take them in column
   // order (see the design's reads_faster_in_column_order).
