@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -65,6 +66,15 @@ void check_solves(const GramFixture& fixture, const glmsparse::SupportFactor& fa
   CHECK((solution - expected).cwiseAbs().maxCoeff() <= 1e-9 * (1.0 + expected.cwiseAbs().maxCoeff()));
 }
 
+// A random nonempty subset of the variables 0, ..., p - 1, in random order.
+std::vector<Eigen::Index> random_support(std::mt19937& rng, Eigen::Index p) {
+  std::vector<Eigen::Index> all(static_cast<std::size_t>(p));
+  std::iota(all.begin(), all.end(), Eigen::Index{0});
+  std::shuffle(all.begin(), all.end(), rng);
+  const std::size_t size = 1 + static_cast<std::size_t>(rng() % static_cast<unsigned>(p));
+  return std::vector<Eigen::Index>(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(size));
+}
+
 }  // namespace
 
 TEST_CASE("SupportFactor follows supports that grow, shrink and change", "[support]") {
@@ -74,14 +84,10 @@ TEST_CASE("SupportFactor follows supports that grow, shrink and change", "[suppo
   for (bool keep_gram : {false, true}) {
     INFO("keep_gram " << keep_gram);
     glmsparse::SupportFactor factor(p, p, keep_gram);
-    std::vector<Eigen::Index> all(static_cast<std::size_t>(p));
-    for (Eigen::Index j = 0; j < p; ++j) all[static_cast<std::size_t>(j)] = j;
     double ridge = 0.0;
     for (int round = 0; round < 30; ++round) {
       INFO("round " << round);
-      std::shuffle(all.begin(), all.end(), rng);
-      const std::size_t size = 1 + static_cast<std::size_t>(rng() % static_cast<unsigned>(p));
-      const std::vector<Eigen::Index> support(all.begin(), all.begin() + size);
+      const std::vector<Eigen::Index> support = random_support(rng, p);
       if (round % 5 == 4) ridge = 0.05 * static_cast<double>(round);
       REQUIRE(factor.factorize(support, ridge, fixture.curvature(), fixture.factors(),
                                fixture.cross_products()));
@@ -147,14 +153,10 @@ TEST_CASE("SupportFactor::update_cost counts the cross products that factorize a
   for (bool keep_gram : {false, true}) {
     INFO("keep_gram " << keep_gram);
     glmsparse::SupportFactor factor(p, p, keep_gram);
-    std::vector<Eigen::Index> all(static_cast<std::size_t>(p));
-    for (Eigen::Index j = 0; j < p; ++j) all[static_cast<std::size_t>(j)] = j;
     double ridge = 0.0;
     for (int round = 0; round < 20; ++round) {
       INFO("round " << round);
-      std::shuffle(all.begin(), all.end(), rng);
-      const std::size_t size = 1 + static_cast<std::size_t>(rng() % static_cast<unsigned>(p));
-      const std::vector<Eigen::Index> support(all.begin(), all.begin() + size);
+      const std::vector<Eigen::Index> support = random_support(rng, p);
       if (round % 4 == 3) ridge = 0.1 * static_cast<double>(round);
       const double estimate = factor.update_cost(support, ridge, price);
       double requested = 0.0;
