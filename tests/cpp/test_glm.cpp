@@ -772,7 +772,11 @@ namespace {
 
 // As test_path.cpp: tall problems agree to 1e-8 of the coefficients' size;
 // wide ones end in nearly singular active sets, where rounding alone moves
-// the coefficients by about 1e-7.
+// the coefficients by about 1e-7, and where two fits that each stop within
+// thresh (1e-14) of the optimal objective can differ by some 1e-6 along the
+// nearly flat directions (a wide poisson fit, 2.6e-6, once the confirming
+// Newton step was no longer taken where a bound showed it would gain
+// nothing; their deviance ratios still agree to 1e-9).
 template <class Family>
 void check_dense_equals_sparse(unsigned seed) {
   std::mt19937 rng(seed);
@@ -783,7 +787,7 @@ void check_dense_equals_sparse(unsigned seed) {
     const PathResult a = fit_dense<Family>(problem, options, default_grid(setting));
     const PathResult b = fit_sparse<Family>(problem, options, default_grid(setting));
     const Eigen::Index p = setting.p;
-    const double tolerance = setting.n > p ? 1e-8 : 1e-6;
+    const double tolerance = setting.n > p ? 1e-8 : 1e-5;
     REQUIRE(a.lambda.size() == b.lambda.size());
     CHECK(a.null_deviance == Approx(b.null_deviance).epsilon(1e-12));
     for (std::size_t k = 0; k < a.lambda.size(); ++k) {

@@ -61,9 +61,15 @@ test_that("gaussian cross-validation matches cv.glmnet for mse and mae", {
 test_that("binomial cross-validation matches cv.glmnet for every measure", {
   skip_if_not_installed("glmnet")
   data <- simulate_cv_data("binomial")
-  for (measure in c("deviance", "class", "auc", "mse", "mae")) {
+  for (measure in c("deviance", "auc", "mse", "mae")) {
     expect_cv_matches_glmnet(data, "binomial", measure)
   }
+  # The misclassification rate jumps by 1/30 in a fold where one held-out
+  # linear predictor changes sign. At the 26th lambda observation 185 sits
+  # at -1.8e-5 in the reference; a fold fit at thresh 1e-7 is that close
+  # (ours 2.6e-5 away, glmnet's default 8e-4) and may put it on either
+  # side. The measure itself is compared on fits solved to 1e-9.
+  expect_cv_matches_glmnet(data, "binomial", "class", thresh = 1e-9)
 })
 
 test_that("poisson cross-validation matches cv.glmnet, with weights and an offset", {
