@@ -217,6 +217,15 @@ struct has_batch_gradients<Updates, std::void_t<decltype(std::declval<const Upda
                                         std::declval<const std::vector<Eigen::Index>&>(),
                                         std::declval<Eigen::VectorXd&>()))>> : std::true_type {};
 
+// Whether Updates can evaluate a move of many coordinates before making it
+// (trial_move_rss(), make_trial_move()).
+template <class Updates, class = void>
+struct has_trial_moves : std::false_type {};
+template <class Updates>
+struct has_trial_moves<Updates, std::void_t<decltype(std::declval<Updates&>().trial_move_rss(
+                                    std::declval<const std::vector<Eigen::Index>&>(),
+                                    std::declval<const Eigen::VectorXd&>(), int{}))>> : std::true_type {};
+
 template <class Updates, class Penalty>
 class CoordinateDescent {
  public:
@@ -235,6 +244,8 @@ class CoordinateDescent {
   // settled: one pass alone gives no convergence rate to extrapolate from.
   void set_minimum_passes(int passes) { minimum_passes_ = passes; }
   void set_single_pass_settles(bool settles) { single_pass_settles_ = settles; }
+  // Threads for the work that is split between them (trial moves).
+  void set_threads(int n_threads) { n_threads_ = n_threads; }
 
   SolveOutcome solve(double lambda, const std::vector<Eigen::Index>& working_set,
                      CoordinateState& state, double tolerance, double relative_tolerance,
@@ -654,6 +665,28 @@ class CoordinateDescent {
   // objective, else back to where they were; returns whether it moved.
   bool move_if_lower(double lambda, const std::vector<Eigen::Index>& coordinates, const Eigen::VectorXd& target,
                      CoordinateState& state) {
+    if constexpr (has_trial_moves<Updates>::value) {
+      // Both objectives from the residual: the rss kept by the passes has
+      // drifted by their rounding.
+      Eigen::VectorXd changes(target.size());
+      double penalty_total = state.penalty_total;
+      for (std::size_t k = 0; k < coordinates.size(); ++k) {
+        const Eigen::Index j = coordinates[k];
+        const double old_value = state.coefficients[j];
+        changes[static_cast<Eigen::Index>(k)] = target[static_cast<Eigen::Index>(k)] - old_value;
+        penalty_total += penalty_.value(target[static_cast<Eigen::Index>(k)], j) - penalty_.value(old_value, j);
+      }
+      const double before = 0.5 * updates_.residual_sum_of_squares() + lambda * state.penalty_total;
+      const double rss = updates_.trial_move_rss(coordinates, changes, n_threads_);
+      if (!(0.5 * rss + lambda * penalty_total < before)) return false;
+      updates_.make_trial_move();
+      skip_support_members_ = false;
+      for (std::size_t k = 0; k < coordinates.size(); ++k)
+        state.coefficients[coordinates[k]] = target[static_cast<Eigen::Index>(k)];
+      state.rss = rss;
+      state.penalty_total = penalty_total;
+      return true;
+    }
     Eigen::VectorXd current(target.size());
     for (std::size_t k = 0; k < coordinates.size(); ++k)
       current[static_cast<Eigen::Index>(k)] = state.coefficients[coordinates[k]];
@@ -764,6 +797,7 @@ class CoordinateDescent {
   bool skip_support_members_ = false;       // true while nothing has moved since that solve
   int minimum_passes_ = 0;
   bool single_pass_settles_ = false;
+  int n_threads_ = 1;
 };
 
 }  // namespace glmsparse

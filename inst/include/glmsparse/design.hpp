@@ -298,6 +298,15 @@ class SparseDesign {
     for (Matrix::InnerIterator it(x_, j); it; ++it) v[it.index()] += a * it.value();
   }
 
+  void raw_weighted_axpy_rows(Index j, double a, const VectorXd& w, VectorXd& v, Index begin, Index end) const {
+    const auto* rows = x_.innerIndexPtr();
+    const auto* values = x_.valuePtr();
+    const auto* first = rows + x_.outerIndexPtr()[j];
+    const auto* last = rows + x_.outerIndexPtr()[j + 1];
+    for (const auto* r = std::lower_bound(first, last, begin); r != last && *r < end; ++r)
+      v[*r] += a * values[r - rows] * w[*r];
+  }
+
   void raw_axpy_rows(Index j, double a, VectorXd& v, Index begin, Index end) const {
     const auto* rows = x_.innerIndexPtr();
     const auto* values = x_.valuePtr();

@@ -336,6 +336,7 @@ class GlmPath {
       // accurate: at thresh times the objective, not a tenth, one ended
       // 1.2e-6 above the optimum.
       solver.set_minimum_passes(step == 0 ? 2 : 1);
+      solver.set_threads(options_.n_threads);
       // The model's objective is about rss / 2 + lambda * penalty; its
       // tolerance follows it as the Gaussian path's does.
       const double model_size = 0.5 * state_.rss + lambda * state_.penalty_total;

@@ -30,6 +30,7 @@
 
 #include "design.hpp"
 #include "lockstep.hpp"
+#include "parallel.hpp"
 
 namespace glmsparse {
 
@@ -292,6 +293,56 @@ class IrlsUpdates {
     return x_.reads_faster_in_column_order(n_columns);
   }
 
+  // The model's sum_i v_i r_i^2 (as residual_sum_of_squares()) after the
+  // moves d_{columns[k]} += changes[k], without making them;
+  // make_trial_move() then makes them. It reads each column once (the rows
+  // in two fixed blocks, one a thread), where moving there one coordinate at
+  // a time costs an inner product and an update per column, and as much
+  // again to move back when the objective did not fall.
+  double trial_move_rss(const std::vector<Eigen::Index>& columns, const Eigen::VectorXd& changes, int n_threads) {
+    apply_pending();
+    const Eigen::Index n = weighted_residual_.size();
+    trial_change_.setZero(n);
+    trial_steps_.resize(changes.size());
+    double entries = 0.0;
+    trial_residual_sum_ = weighted_residual_sum_;
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const Eigen::Index j = columns[k];
+      const double step = -changes[static_cast<Eigen::Index>(k)] * x_.standardization().inv_scale(j);
+      trial_steps_[static_cast<Eigen::Index>(k)] = step;
+      if (step == 0.0) continue;
+      entries += x_.average_column_length();
+      if (intercept_) trial_residual_sum_ += step * column_sum(j);
+    }
+    trial_columns_ = columns;
+    const Eigen::Index half = n / 2;
+    const int threads = entries >= min_parallel_trial_entries ? n_threads : 1;
+    parallel_for_chunks(threads, 2, [&](Eigen::Index block) {
+      const Eigen::Index begin = block == 0 ? 0 : half, end = block == 0 ? half : n;
+      for (std::size_t k = 0; k < columns.size(); ++k) {
+        const double step = trial_steps_[static_cast<Eigen::Index>(k)];
+        if (step != 0.0) x_.raw_weighted_axpy_rows(columns[k], step, irls_weights_, trial_change_, begin, end);
+      }
+    });
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (!(irls_weights_[i] > 0.0)) continue;
+      const double moved = weighted_residual_[i] + trial_change_[i];
+      total += moved * moved / irls_weights_[i];
+    }
+    if (centred()) total -= product_over_total(trial_residual_sum_, trial_residual_sum_);
+    return std::max(total, 0.0);
+  }
+
+  // Makes the moves of the last trial_move_rss().
+  void make_trial_move() {
+    weighted_residual_ += trial_change_;
+    weighted_residual_sum_ = trial_residual_sum_;
+    for (std::size_t k = 0; k < trial_columns_.size(); ++k)
+      moved_since_point_ += std::abs(trial_steps_[static_cast<Eigen::Index>(k)]) * column_max_abs(trial_columns_[k]);
+    if (centred() && std::abs(weighted_residual_sum_) > max_shift * residual_scale_ * weight_total_) absorb_shift();
+  }
+
   // out(r, c) = <x~_{rows[r]}, v o x~_{columns[c]}> under the current centring.
   void cross_products(const std::vector<Eigen::Index>& columns,
                       const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& out) {
@@ -518,6 +569,9 @@ class IrlsUpdates {
   // cox benchmark and a binomial fit of the same design (the meetings cost
   // more than half a column's work); at 10000 about even or faster.
   static constexpr Eigen::Index min_split_rows = 8192;
+  // Below this many entries in its columns a trial move is one thread's
+  // work: starting a thread costs tens of microseconds.
+  static constexpr double min_parallel_trial_entries = 1e5;
 
   // A shift this many times the residual's scale costs the centred inner
   // products about three digits; ordinary columns (means a few times their
@@ -545,6 +599,12 @@ class IrlsUpdates {
   Eigen::VectorXd irls_weights_;
   Eigen::VectorXd weighted_residual_;
   Eigen::VectorXd point_weighted_residual_;  // as set_point() set it
+  // The last trial_move_rss(): its change of v o r, sum(v o r), columns and
+  // raw steps.
+  Eigen::VectorXd trial_change_;
+  double trial_residual_sum_ = 0.0;
+  std::vector<Eigen::Index> trial_columns_;
+  Eigen::VectorXd trial_steps_;
   // sum |raw step| max_i |x_ij| over the moves since set_point(), and the
   // shifts absorbed: what the residual's rounding is proportional to.
   double moved_since_point_ = 0.0;
