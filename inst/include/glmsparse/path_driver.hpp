@@ -176,7 +176,10 @@ SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passe
                                   ViolatesKkt&& violates_kkt, Solve&& solve) {
   const auto p = static_cast<Eigen::Index>(usable.size());
   std::vector<char> in_working_set(usable.size(), 0);
+  // The lists are reserved at their largest size: grown by doubling, every
+  // reallocation touched fresh pages (see GlmPath's screening lists).
   std::vector<Eigen::Index> candidates;
+  candidates.reserve(usable.size());
   for (Eigen::Index j = 0; j < p; ++j) {
     if (!usable[j]) continue;
     if (starts_in(j))
@@ -188,6 +191,7 @@ SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passe
   for (Eigen::Index j : candidates)
     if (passes_strong_rule(j)) in_working_set[j] = 1;
   std::vector<Eigen::Index> working_set;
+  working_set.reserve(usable.size());
   for (Eigen::Index j = 0; j < p; ++j)
     if (in_working_set[j]) working_set.push_back(j);
 
@@ -198,6 +202,7 @@ SolveOutcome solve_with_screening(const std::vector<char>& usable, int max_passe
     total.status = outcome.status;
     if (outcome.status != LambdaStatus::converged) return total;
     std::vector<Eigen::Index> left_out;
+    left_out.reserve(usable.size());
     for (Eigen::Index j = 0; j < p; ++j)
       if (usable[j] && !in_working_set[j]) left_out.push_back(j);
     compute_gradients(left_out, ScreeningSweep::kkt_check);
