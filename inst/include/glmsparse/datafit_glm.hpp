@@ -34,11 +34,9 @@ struct Binomial {
     const double e = std::exp(eta);
     return e / (1.0 + e);
   }
-  // b''(eta) = mu (1 - mu), and the IRLS weight: that, floored as glmnet
-  // does so that the weights of (nearly) separated observations stay
-  // positive.
-  static double loss_curvature(double mu) { return mu * (1.0 - mu); }
-  static double curvature(double mu) { return std::max(loss_curvature(mu), curvature_floor()); }
+  // b''(eta) = mu (1 - mu), floored as glmnet does so that the IRLS weights
+  // of (nearly) separated observations stay positive.
+  static double curvature(double mu) { return std::max(mu * (1.0 - mu), curvature_floor()); }
   static constexpr double curvature_floor() {
     return minimum_probability * (1.0 - minimum_probability);
   }
@@ -66,7 +64,6 @@ struct Poisson {
   static constexpr StallRule stall_rule = StallRule::relative_to_explained;
 
   static double mean(double eta) { return std::exp(eta); }
-  static double loss_curvature(double mu) { return mu; }
   static double curvature(double mu) { return mu; }
   // No floor; a mean that underflows to 0 leaves a weight of 0 (see
   // SeparableDatafit::next_step_gain_bound).
@@ -138,8 +135,9 @@ class SeparableDatafit {
   double saturated_loss() const { return saturated_loss_; }
 
   // After a full Newton step that moved eta by `step` to the minimiser of
-  // the model at eta, a bound on what the next step can gain; infinite
-  // where there is none (an IRLS weight of 0 on a row in the loss).
+  // the model whose IRLS weights were `irls_weights` (quadratic_model's at
+  // the start), a bound on what the next step can gain; infinite where there
+  // is none (a weight of 0 on a row in the loss).
   //
   // The third derivative of the per-row loss is at most its second in size
   // (mu (1 - mu) |1 - 2 mu| for binomial, mu for poisson), so along a move
@@ -154,18 +152,29 @@ class SeparableDatafit {
   // Row by row, unlike a bound from the largest move alone, and valid where
   // some fitted probabilities are at the floor: at the end of the binomial
   // benchmark's sparse path it is about 1e-12 against a tolerance of 2e-8.
-  double next_step_gain_bound(const Eigen::VectorXd& eta, const Eigen::VectorXd& step) const {
+  // For moves below 1/2 the exponentials are bounded by the series
+  // 1 / (1 - d) (e^d - 1 <= d / (1 - d), e^d - 1 - d <= d^2 / (2 (1 - d))):
+  // no exp per row, which cost 2% of that fit.
+  double next_step_gain_bound(const Eigen::VectorXd& irls_weights, const Eigen::VectorXd& step) const {
     double total = 0.0;
-    for (Eigen::Index i = 0; i < eta.size(); ++i) {
+    for (Eigen::Index i = 0; i < step.size(); ++i) {
       if (!(weights_[i] > 0.0)) continue;
-      const double mu = Family::mean(eta[i]);
-      const double curvature = Family::curvature(mu);
-      const double v = weights_[i] * curvature;
+      const double v = irls_weights[i];
       if (!(v > 0.0)) return HUGE_VAL;
+      const bool floored = v <= weights_[i] * Family::curvature_floor();
       const double move = std::abs(step[i]);
-      const double growth = std::expm1(move);
-      const double error = v * (curvature > Family::loss_curvature(mu) ? growth : growth - move);
-      total += error * error * std::exp(move) / v;
+      double growth, excess, exponential;  // at least e^d - 1, e^d - 1 - d, e^d
+      if (move < 0.5) {
+        exponential = 1.0 / (1.0 - move);
+        growth = move * exponential;
+        excess = 0.5 * move * growth;
+      } else {
+        growth = std::expm1(move);
+        excess = growth - move;
+        exponential = std::exp(move);
+      }
+      const double error = v * (floored ? growth : excess);
+      total += error * error * exponential / v;
     }
     return std::isfinite(total) ? 0.5 * total : HUGE_VAL;
   }

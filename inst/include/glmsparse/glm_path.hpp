@@ -409,6 +409,13 @@ class GlmPath {
         }
         fraction *= 0.5;
       }
+      // What a confirming step could gain (see below), from the weights
+      // of the model just solved, before set_point() replaces them.
+      double next_gain_bound = HUGE_VAL;
+      if constexpr (Datafit::exact_curvature) {
+        if (fraction == 1.0 && !no_descent)
+          next_gain_bound = datafit_.next_step_gain_bound(updates_.irls_weights(), step_eta_);
+      }
       set_point();
       const double decrease = current - candidate;
       current = candidate;
@@ -464,9 +471,7 @@ class GlmPath {
         // path such steps (deep in it a pass over some 13,000 columns and
         // their curvatures) were taken at 9 of the 100 lambdas, against 82
         // with a bound from the largest move of eta alone.
-        if (may_skip_confirmation && !cut_short &&
-            datafit_.next_step_gain_bound(start_eta, step_eta_) <= 0.1 * tolerance_here)
-          return total;
+        if (may_skip_confirmation && !cut_short && next_gain_bound <= 0.1 * tolerance_here) return total;
       } else if (decrease <= tolerance_here && model_settled && step > 0) {
         // With the diagonal of the Hessian the steps converge only linearly,
         // at a rate estimated from the last two decreases; what remains to be
@@ -570,8 +575,11 @@ class GlmPath {
     std::sort(nonzero.begin(), nonzero.end());
     for (Eigen::Index j : nonzero) {
       // A coefficient that underflows on the original scale (a column
-      // spread of 1e100 under ridge at lambda 1e150) is 0 there.
-      const double beta = state_.coefficients[j] / columns_.scale[j];
+      // spread of 1e100 under ridge at lambda 1e150) is 0 there. It is held
+      // within the caller's limits, which may have lost digits on the
+      // standardized scale (see GaussianPath::record).
+      const double beta = std::min(std::max(state_.coefficients[j] / columns_.scale[j], data_.lower_limit[j]),
+                                   data_.upper_limit[j]);
       if (beta == 0.0) continue;
       result.beta_row.push_back(static_cast<int>(j));
       result.beta_value.push_back(beta);
