@@ -298,6 +298,8 @@ class SparseDesign {
     for (Matrix::InnerIterator it(x_, j); it; ++it) v[it.index()] += a * it.value();
   }
 
+  // raw_weighted_axpy over rows [begin, end) only, for splitting a sum of
+  // columns between threads by rows (IrlsUpdates::trial_move_rss).
   void raw_weighted_axpy_rows(Index j, double a, const VectorXd& w, VectorXd& v, Index begin, Index end) const {
     const auto* rows = x_.innerIndexPtr();
     const auto* values = x_.valuePtr();
