@@ -303,24 +303,25 @@ class IrlsUpdates {
     apply_pending();
     const Eigen::Index n = weighted_residual_.size();
     trial_change_.setZero(n);
-    trial_steps_.resize(changes.size());
+    Eigen::VectorXd steps(changes.size());
     double entries = 0.0;
     trial_residual_sum_ = weighted_residual_sum_;
+    trial_moved_ = 0.0;
     for (std::size_t k = 0; k < columns.size(); ++k) {
       const Eigen::Index j = columns[k];
       const double step = -changes[static_cast<Eigen::Index>(k)] * x_.standardization().inv_scale(j);
-      trial_steps_[static_cast<Eigen::Index>(k)] = step;
+      steps[static_cast<Eigen::Index>(k)] = step;
       if (step == 0.0) continue;
       entries += x_.average_column_length();
+      trial_moved_ += std::abs(step) * column_max_abs(j);
       if (intercept_) trial_residual_sum_ += step * column_sum(j);
     }
-    trial_columns_ = columns;
     const Eigen::Index half = n / 2;
     const int threads = entries >= min_parallel_trial_entries ? n_threads : 1;
     parallel_for_chunks(threads, 2, [&](Eigen::Index block) {
       const Eigen::Index begin = block == 0 ? 0 : half, end = block == 0 ? half : n;
       for (std::size_t k = 0; k < columns.size(); ++k) {
-        const double step = trial_steps_[static_cast<Eigen::Index>(k)];
+        const double step = steps[static_cast<Eigen::Index>(k)];
         if (step != 0.0) x_.raw_weighted_axpy_rows(columns[k], step, irls_weights_, trial_change_, begin, end);
       }
     });
@@ -338,8 +339,7 @@ class IrlsUpdates {
   void make_trial_move() {
     weighted_residual_ += trial_change_;
     weighted_residual_sum_ = trial_residual_sum_;
-    for (std::size_t k = 0; k < trial_columns_.size(); ++k)
-      moved_since_point_ += std::abs(trial_steps_[static_cast<Eigen::Index>(k)]) * column_max_abs(trial_columns_[k]);
+    moved_since_point_ += trial_moved_;
     if (centred() && std::abs(weighted_residual_sum_) > max_shift * residual_scale_ * weight_total_) absorb_shift();
   }
 
@@ -599,12 +599,11 @@ class IrlsUpdates {
   Eigen::VectorXd irls_weights_;
   Eigen::VectorXd weighted_residual_;
   Eigen::VectorXd point_weighted_residual_;  // as set_point() set it
-  // The last trial_move_rss(): its change of v o r, sum(v o r), columns and
-  // raw steps.
+  // The last trial_move_rss(): its change of v o r, sum(v o r) after it,
+  // and what it adds to moved_since_point_.
   Eigen::VectorXd trial_change_;
   double trial_residual_sum_ = 0.0;
-  std::vector<Eigen::Index> trial_columns_;
-  Eigen::VectorXd trial_steps_;
+  double trial_moved_ = 0.0;
   // sum |raw step| max_i |x_ij| over the moves since set_point(), and the
   // shifts absorbed: what the residual's rounding is proportional to.
   double moved_since_point_ = 0.0;
