@@ -99,13 +99,37 @@ struct ProgressEstimate {
   bool single_pass_settles = false;
   // The largest rate of convergence per pass that settled() assumes.
   static constexpr double max_rate = 0.99999;
+  // The rate of the passes before an extrapolation, and their last
+  // decrease (restart_after_extrapolation()); the rate is assumed until
+  // the next restart where the decreases since show a faster one, and is
+  // 0 when there is none.
+  double carried_rate = 0.0;
+  double decrease_before_jump = 0.0;
 
   // Forgets the decreases recorded so far, after the iterate jumped (a
-  // solve on the support, an extrapolation); the settings stay.
+  // solve on the support); the settings stay.
   void restart(int minimum) {
+    carried_rate = 0.0;
     last_decrease = previous_decrease = 0.0;
     n_recorded = 0;
     minimum_passes = minimum;
+  }
+
+  // As restart(), after an extrapolation of the passes: the passes that
+  // follow are the same iteration, so their rate is taken to be at least
+  // the one before the jump, and one pass after it can settle the solve if
+  // it gained no more than that rate predicts. Without a rate from before
+  // the jump three passes are made first: the decreases right after a
+  // jump are not yet geometric. On the binomial benchmark's sparse path
+  // this took 551 passes against 605 (three after every jump), at the same
+  // accuracy.
+  void restart_after_extrapolation() {
+    const bool known = n_recorded >= 2 && last_decrease > 0.0 && previous_decrease > 0.0;
+    const double rate = known ? std::min(last_decrease / previous_decrease, max_rate) : 0.0;
+    const double before_jump = last_decrease;
+    restart(known ? 1 : 3);
+    carried_rate = rate;
+    decrease_before_jump = before_jump;
   }
 
   void record(double decrease) {
@@ -121,8 +145,13 @@ struct ProgressEstimate {
     // (a poisson pass that moved two identical columns against each other,
     // under a change tolerance scaled by a model rss of 1e24, had gained 13
     // where 8e-4 was asked, and the Newton steps took the model as solved).
+    if (n_recorded < 2 && carried_rate > 0.0) {
+      if (!(last_decrease <= carried_rate * decrease_before_jump)) return false;  // not yet back to the rate
+      return last_decrease * carried_rate / (1.0 - carried_rate) <= relative_tolerance * std::max(objective, 0.0);
+    }
     if (n_recorded < 2 && !single_pass_settles) return last_decrease <= relative_tolerance * std::max(objective, 0.0);
     double rate = previous_decrease > 0.0 ? last_decrease / previous_decrease : 0.0;
+    rate = std::max(rate, carried_rate);
     // Nearly collinear columns can converge at 0.9999 per pass: a cap of
     // 0.999 took what was left for a tenth of what it was, and a gaussian
     // fit at thresh 1e-10 stopped 5e-7 (relative) short. Decreases that
@@ -152,6 +181,18 @@ class AndersonHistory {
     iterates_.col(count_) = iterate;
     return ++count_ == depth + 1;
   }
+  // With a companion: a quantity affine in the iterate (eta = offset + X b),
+  // kept beside it and combined with the same weights, so that the
+  // extrapolated point's costs no product with X.
+  bool record(const Eigen::VectorXd& iterate, const Eigen::VectorXd& companion) {
+    if (iterate.size() == 0) return false;
+    if (companion.size() != companions_.rows() || iterate.size() != iterates_.rows()) {
+      companions_.resize(companion.size(), depth + 1);
+      count_ = 0;
+    }
+    companions_.col(count_) = companion;
+    return record(iterate);
+  }
   // The coefficients b_j, j in active_set, as an iterate.
   bool record(const std::vector<Eigen::Index>& active_set, const Eigen::VectorXd& b) {
     Eigen::VectorXd iterate(static_cast<Eigen::Index>(active_set.size()));
@@ -164,17 +205,33 @@ class AndersonHistory {
   // sum_i c_i b^(i) with weights c (summing to 1) minimising the norm of the
   // combined successive differences; false if that system is degenerate.
   bool combination(Eigen::VectorXd& extrapolated) const {
+    Eigen::VectorXd weights;
+    if (!combination_weights(weights)) return false;
+    extrapolated = iterates_.rightCols(depth) * weights;
+    return extrapolated.allFinite();
+  }
+  // The same, and the companions combined with the same weights.
+  bool combination(Eigen::VectorXd& extrapolated, Eigen::VectorXd& companion) const {
+    Eigen::VectorXd weights;
+    if (!combination_weights(weights)) return false;
+    extrapolated = iterates_.rightCols(depth) * weights;
+    companion = companions_.rightCols(depth) * weights;
+    return extrapolated.allFinite() && companion.allFinite();
+  }
+
+ private:
+  bool combination_weights(Eigen::VectorXd& weights) const {
     const Eigen::MatrixXd differences = iterates_.rightCols(depth) - iterates_.leftCols(depth);
     const Eigen::MatrixXd normal = differences.transpose() * differences;
     const Eigen::VectorXd z = normal.ldlt().solve(Eigen::VectorXd::Ones(depth));
     const double total = z.sum();
     if (!z.allFinite() || !(std::abs(total) > 0.0)) return false;
-    extrapolated = iterates_.rightCols(depth) * (z / total);
-    return extrapolated.allFinite();
+    weights = z / total;
+    return true;
   }
 
- private:
   Eigen::MatrixXd iterates_;
+  Eigen::MatrixXd companions_;
   int count_ = 0;
 };
 
@@ -324,7 +381,7 @@ class CoordinateDescent {
       count_pass();
       if (extrapolate(lambda, history, state)) {
         gain_since_support_solve = HUGE_VAL;
-        progress.restart(3);
+        progress.restart_after_extrapolation();
       }
       history.clear();
     };
@@ -633,13 +690,24 @@ class CoordinateDescent {
     }
   }
 
-  // Tries the Anderson-extrapolated point; keeps it only if the objective drops.
+  // Tries the Anderson-extrapolated point; keeps it only if the objective
+  // drops. A penalized coefficient that the extrapolation would carry
+  // across zero, or move off it, stays where it is: at the penalty's kink
+  // the passes are not a linear iteration. On the binomial benchmark's
+  // sparse path about 10 such coordinates of 13,000 made the extrapolated
+  // objective worse at 27 of 29 attempts; held, every attempt gained (24
+  // of 24).
   bool extrapolate(double lambda, const AndersonHistory& history, CoordinateState& state) {
     Eigen::VectorXd target;
     if (!history.combination(target)) return false;
     const auto& active_set = state.active_set;
-    for (std::size_t k = 0; k < active_set.size(); ++k)
-      if (!penalty_.within_limits(target[static_cast<Eigen::Index>(k)], active_set[k])) return false;
+    for (std::size_t k = 0; k < active_set.size(); ++k) {
+      const auto position = static_cast<Eigen::Index>(k);
+      const Eigen::Index j = active_set[k];
+      const double current = state.coefficients[j];
+      if (penalty_.is_penalized(j) && !(current * target[position] > 0.0)) target[position] = current;
+      if (!penalty_.within_limits(target[position], j)) return false;
+    }
     return move_if_lower(lambda, active_set, target, state);
   }
 

@@ -314,6 +314,7 @@ class GlmPath {
     std::vector<double> start_values(working_set.size());
     double previous_decrease = 0.0;
     const int max_steps = Datafit::exact_curvature ? max_newton_steps : max_majorization_steps;
+    AndersonHistory step_history;
     for (int step = 0; step < max_steps; ++step) {
       // The model at the current point (set_point() was called for it).
       prepare_curvatures(updates_, working_set, state_, options_.n_threads,
@@ -480,9 +481,59 @@ class GlmPath {
         if (decrease * rate / (1.0 - rate) <= tolerance_here) return total;
       }
       previous_decrease = decrease;
+      if constexpr (!Datafit::exact_curvature) {
+        // The decreases before a jump say nothing of the rate after it.
+        if (extrapolate_steps(lambda, working_set, step_history, current)) previous_decrease = 0.0;
+      }
     }
     total.status = LambdaStatus::max_passes_reached;
     return total;
+  }
+
+  // Majorization steps (cox) converge linearly, and on a wide, nearly
+  // saturated fit slowly: testthat's sparse cox path (n = 80, p = 200) took
+  // 8,652 steps of one pass each at its 81st lambda, at a rate of 0.9998 per
+  // step. Their iterates are Anderson-extrapolated as the coordinate
+  // solver's passes are; eta, affine in the coefficients, is combined with
+  // the same weights. The extrapolated point is kept (and `current` set to
+  // its objective) only where it lowers the objective, keeps every zero at
+  // zero and no penalized coefficient changes sign: there the objective is
+  // smooth and the steps a linear iteration.
+  bool extrapolate_steps(double lambda, const std::vector<Eigen::Index>& working_set,
+                         AndersonHistory& history, double& current) {
+    Eigen::VectorXd iterate(static_cast<Eigen::Index>(working_set.size()));
+    for (std::size_t k = 0; k < working_set.size(); ++k)
+      iterate[static_cast<Eigen::Index>(k)] = state_.coefficients[working_set[k]];
+    if (!history.record(iterate, eta_)) return false;
+    history.clear();
+    Eigen::VectorXd target, target_eta;
+    if (!history.combination(target, target_eta)) return false;
+    for (std::size_t k = 0; k < working_set.size(); ++k) {
+      const Eigen::Index j = working_set[k];
+      const double now = iterate[static_cast<Eigen::Index>(k)], then = target[static_cast<Eigen::Index>(k)];
+      if ((now == 0.0) != (then == 0.0) || (penalty_.is_penalized(j) && now * then < 0.0) ||
+          !penalty_.within_limits(then, j))
+        return false;
+    }
+    const Eigen::VectorXd start_eta = eta_;
+    const double start_penalty = state_.penalty_total;
+    for (std::size_t k = 0; k < working_set.size(); ++k)
+      state_.coefficients[working_set[k]] = target[static_cast<Eigen::Index>(k)];
+    double penalty_total = 0.0;
+    for (Eigen::Index j : state_.active_set) penalty_total += penalty_.value(state_.coefficients[j], j);
+    state_.penalty_total = penalty_total;
+    eta_ = target_eta;
+    const double candidate = objective(lambda);
+    if (candidate < current) {
+      current = candidate;
+      set_point();
+      return true;
+    }
+    for (std::size_t k = 0; k < working_set.size(); ++k)
+      state_.coefficients[working_set[k]] = iterate[static_cast<Eigen::Index>(k)];
+    state_.penalty_total = start_penalty;
+    eta_ = start_eta;
+    return false;
   }
 
   // The largest of ElasticNet::coordinate_gain_bound over the working set,
