@@ -167,8 +167,10 @@ class GlmPath {
     stale.clear();
     for (Eigen::Index j : variables)
       if (gradient_point_[static_cast<std::size_t>(j)] != point_) stale.push_back(j);
+    if (stale.empty()) return;
+    updates_.prepare_gradient_sweep();
     parallel_for_each(options_.n_threads, stale, 256, [&](Eigen::Index j) {
-      state_.gradient[j] = updates_.gradient(j);
+      state_.gradient[j] = updates_.sweep_gradient(j);
       gradient_point_[static_cast<std::size_t>(j)] = point_;
     });
   }

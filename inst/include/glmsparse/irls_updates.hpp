@@ -371,6 +371,21 @@ class IrlsUpdates {
   void prepare(const std::vector<Eigen::Index>& /*working_set*/) {}
   void prepare_full_gradient() {}
 
+  // Gradients of many columns at the current residual, as for the
+  // screening and KKT sweeps over the variables left out: centred, each
+  // column is read once against v o r less v sum(v o r) / sum(v), formed
+  // here, where gradient() reads it against v o r and v (for its weighted
+  // sum). On the binomial benchmark's sparse path those sweeps were about a
+  // fifth of the work. The residual must not move before the last
+  // sweep_gradient().
+  void prepare_gradient_sweep() {
+    if (centred()) centred_residual_ = weighted_residual_ - (weighted_residual_sum_ / weight_total_) * irls_weights_;
+  }
+  double sweep_gradient(Eigen::Index j) const {
+    const double inv_scale = x_.standardization().inv_scale(j);
+    return x_.raw_dot(j, centred() ? centred_residual_ : weighted_residual_) * inv_scale;
+  }
+
  private:
   // X d on the raw columns (scaled coefficients d_j / s_j), for the moves d
   // made since set_point(), read off the residual instead of the columns:
@@ -599,6 +614,7 @@ class IrlsUpdates {
   Eigen::VectorXd irls_weights_;
   Eigen::VectorXd weighted_residual_;
   Eigen::VectorXd point_weighted_residual_;  // as set_point() set it
+  Eigen::VectorXd centred_residual_;         // of prepare_gradient_sweep()
   // The last trial_move_rss(): its change of v o r, sum(v o r) after it,
   // and what it adds to moved_since_point_.
   Eigen::VectorXd trial_change_;
