@@ -628,11 +628,8 @@ class GlmPath {
     std::sort(nonzero.begin(), nonzero.end());
     for (Eigen::Index j : nonzero) {
       // A coefficient that underflows on the original scale (a column
-      // spread of 1e100 under ridge at lambda 1e150) is 0 there. It is held
-      // within the caller's limits, which may have lost digits on the
-      // standardized scale (see GaussianPath::record).
-      const double beta = std::min(std::max(state_.coefficients[j] / columns_.scale[j], data_.lower_limit[j]),
-                                   data_.upper_limit[j]);
+      // spread of 1e100 under ridge at lambda 1e150) is 0 there.
+      const double beta = within_caller_limits(data_, state_.coefficients[j] / columns_.scale[j], j);
       if (beta == 0.0) continue;
       result.beta_row.push_back(static_cast<int>(j));
       result.beta_value.push_back(beta);

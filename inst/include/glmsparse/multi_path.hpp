@@ -804,14 +804,12 @@ class MultiResponsePath {
         // spread of 1e100 under ridge at lambda 1e150) is 0 there.
         // b - centre rounds: with the centre at b_max - upper, the largest
         // b lands up to an ulp of b_max beyond its limit (found by the
-        // fuzzer: 3e-10 beyond an upper limit of 2.5). The caller's limits
-        // hold on the original scale too, where a limit that was subnormal
-        // on the standardized scale has lost digits (GaussianPath::record).
-        const double b = std::min(
-            std::max(penalty_.to_limits(response(k).coefficients[j] - centre[static_cast<std::size_t>(j)], j) /
-                         columns_.scale[j],
-                     data_.lower_limit[j]),
-            data_.upper_limit[j]);
+        // fuzzer: 3e-10 beyond an upper limit of 2.5). So it is held within
+        // the limits on both scales (within_caller_limits).
+        const double b = within_caller_limits(data_,
+            penalty_.to_limits(response(k).coefficients[j] - centre[static_cast<std::size_t>(j)], j) /
+                columns_.scale[j],
+            j);
         if (b == 0.0) continue;
         beta.row.push_back(static_cast<int>(j));
         beta.value.push_back(b);

@@ -398,13 +398,7 @@ class GaussianPath {
       if (state_.coefficients[j] != 0.0) nonzero.push_back(j);
     std::sort(nonzero.begin(), nonzero.end());
     for (Eigen::Index j : nonzero) {
-      // Within the caller's limits: a limit taken to the standardized scale
-      // may be subnormal and keep only a few digits (a limit of -9e-21 on a
-      // column of spread 5e-151 with a response of scale 1e150 came back
-      // 6e-5 beyond itself).
-      const double beta = std::min(std::max(state_.coefficients[j] * y_scale / columns_.scale[j],
-                                            data_.lower_limit[j]),
-                                   data_.upper_limit[j]);
+      const double beta = within_caller_limits(data_, state_.coefficients[j] * y_scale / columns_.scale[j], j);
       if (beta == 0.0) continue;  // underflows on the original scale: 0 there
       result.beta_row.push_back(static_cast<int>(j));
       result.beta_value.push_back(beta);
