@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include <glmsparse/glmsparse.hpp>
 
@@ -1617,4 +1618,89 @@ TEST_CASE("Coordinate descent is not taken as settled while it converges slowly"
   CHECK(settled_at(rate, 1e-11));
   // A faster rate leaves less: the same last decrease settles.
   CHECK(settled_at(0.99, 1e-9));
+}
+
+TEST_CASE("After an extrapolation one pass settles at the rate of the passes before it", "[regression][cd]") {
+  const double objective = 1.0, relative_tolerance = 1e-6;
+  // Passes converging at 0.5 per pass, then a jump.
+  auto after_jump = [](double before, double last) {
+    glmsparse::ProgressEstimate progress;
+    progress.record(before);
+    progress.record(last);
+    progress.restart_after_extrapolation();
+    return progress;
+  };
+  SECTION("a pass that gains what the rate predicts settles") {
+    glmsparse::ProgressEstimate progress = after_jump(2e-6, 1e-6);
+    progress.record(4e-7);  // at most 0.5 of the last; 4e-7 left by the rate
+    CHECK(progress.settled(relative_tolerance, objective));
+  }
+  SECTION("a pass that gains more than the rate predicts does not") {
+    // 8e-7 alone would be taken for what is left at 0.5 per pass (8e-7,
+    // within the tolerance), but it is eight times the last decrease before
+    // the jump: the passes are not back at that rate yet.
+    glmsparse::ProgressEstimate progress = after_jump(2e-7, 1e-7);
+    progress.record(8e-7);
+    CHECK_FALSE(progress.settled(relative_tolerance, objective));
+    // Two passes later the rate read off them is faster than the one
+    // carried, which is assumed instead: 1e-7 at 0.5 leaves 1e-7.
+    progress.record(1e-7);
+    CHECK(progress.settled(relative_tolerance, objective));
+  }
+  SECTION("a slow rate before the jump is kept although the passes after it look fast") {
+    // 0.999 per pass: 1e-9 leaves about 1e-6, more than the tolerance
+    // allows; the rate read off the two passes after the jump (0.1) would
+    // leave 1e-10.
+    glmsparse::ProgressEstimate progress = after_jump(1e-8 / 0.999, 1e-8);
+    progress.record(9e-9);
+    CHECK_FALSE(progress.settled(relative_tolerance, objective));
+    progress.record(1.5e-9);
+    CHECK_FALSE(progress.settled(relative_tolerance, objective));
+  }
+  SECTION("without a rate from before the jump three passes are made") {
+    glmsparse::ProgressEstimate progress;
+    progress.record(1e-6);
+    progress.restart_after_extrapolation();
+    progress.record(1e-12);
+    CHECK_FALSE(progress.settled(relative_tolerance, objective));
+    progress.record(1e-13);
+    CHECK_FALSE(progress.settled(relative_tolerance, objective));
+    progress.record(1e-14);
+    CHECK(progress.settled(relative_tolerance, objective));
+  }
+}
+
+TEST_CASE("Anderson extrapolation combines a companion affine in the iterates with the same weights",
+          "[regression][cd]") {
+  // The majorization steps of a cox path extrapolate b and take eta, which
+  // is affine in b, from the same combination of the stored etas.
+  std::mt19937 generator(41);
+  std::normal_distribution<double> normal;
+  const Eigen::Index p = 6, n = 9;
+  Eigen::MatrixXd x(n, p), iteration(p, p);
+  Eigen::VectorXd offset(n), solution(p), error(p);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = normal(generator);
+  for (Eigen::Index i = 0; i < iteration.size(); ++i) iteration.data()[i] = 0.2 * normal(generator);
+  for (Eigen::Index i = 0; i < n; ++i) offset[i] = normal(generator);
+  for (Eigen::Index j = 0; j < p; ++j) {
+    solution[j] = normal(generator);
+    error[j] = normal(generator);
+  }
+  glmsparse::AndersonHistory history;
+  bool full = false;
+  Eigen::VectorXd last_iterate;
+  for (int k = 0; k <= glmsparse::AndersonHistory::depth; ++k) {
+    last_iterate = solution + error;
+    full = history.record(last_iterate, Eigen::VectorXd(offset + x * last_iterate));
+    error = iteration * error;  // a linear iteration converging to `solution`
+  }
+  REQUIRE(full);
+  Eigen::VectorXd target, companion, plain;
+  REQUIRE(history.combination(target, companion));
+  REQUIRE(history.combination(plain));
+  CHECK((plain - target).norm() == 0.0);
+  const Eigen::VectorXd direct = offset + x * target;
+  CHECK((companion - direct).norm() <= 1e-12 * direct.norm());
+  // And it is an extrapolation, not the last iterate.
+  CHECK((target - last_iterate).norm() > 1e-6 * last_iterate.norm());
 }
