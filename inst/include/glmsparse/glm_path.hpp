@@ -142,6 +142,13 @@ class GlmPath {
 
   double objective(double lambda) const { return loss() + lambda * state_.penalty_total; }
 
+  // The penalty of the active coefficients, lambda's factor in the objective.
+  double active_penalty() const {
+    double total = 0.0;
+    for (Eigen::Index j : state_.active_set) total += penalty_.value(state_.coefficients[j], j);
+    return total;
+  }
+
   // On the caller's weight scale, as glmnet reports it.
   double deviance(double loss_value) const {
     return 2.0 * weight_total_ * std::max(loss_value - saturated_loss_, 0.0);
@@ -287,13 +294,9 @@ class GlmPath {
     }
     eta_ += step_eta_;
     intercept_ += intercept_change;
-    double penalty_total = 0.0;
-    for (std::size_t k = 0; k < active_set.size(); ++k) {
-      const Eigen::Index j = active_set[k];
-      state_.coefficients[j] = start_values[k] + full_step_[k];
-      penalty_total += penalty_.value(state_.coefficients[j], j);
-    }
-    state_.penalty_total = penalty_total;
+    for (std::size_t k = 0; k < active_set.size(); ++k)
+      state_.coefficients[active_set[k]] = start_values[k] + full_step_[k];
+    state_.penalty_total = active_penalty();
     if (objective(lambda) < before) {
       set_point();
       return;
@@ -521,9 +524,7 @@ class GlmPath {
     const double start_penalty = state_.penalty_total;
     for (std::size_t k = 0; k < working_set.size(); ++k)
       state_.coefficients[working_set[k]] = target[static_cast<Eigen::Index>(k)];
-    double penalty_total = 0.0;
-    for (Eigen::Index j : state_.active_set) penalty_total += penalty_.value(state_.coefficients[j], j);
-    state_.penalty_total = penalty_total;
+    state_.penalty_total = active_penalty();
     eta_ = target_eta;
     const double candidate = objective(lambda);
     if (candidate < current) {
@@ -577,11 +578,9 @@ class GlmPath {
     }
     eta_ = start_eta + fraction * step_eta_;
     intercept_ = start_intercept + fraction * intercept_change;
-    double penalty_total = 0.0;
     for (std::size_t k = 0; k < working_set.size(); ++k)
       state_.coefficients[working_set[k]] = start_values[k] + fraction * full_step_[k];
-    for (Eigen::Index j : state_.active_set) penalty_total += penalty_.value(state_.coefficients[j], j);
-    state_.penalty_total = penalty_total;
+    state_.penalty_total = active_penalty();
   }
 
   // The change of eta over a full step (full_step_ on the working set),
