@@ -463,23 +463,29 @@ class MultiResponsePath {
     return largest;
   }
 
-  // Records the coefficients and intercepts after a Newton step; every
-  // depth + 1 steps, moves to their Anderson extrapolation if that lowers
-  // the objective.
+  // Records the coefficients and intercepts after a Newton step and, once
+  // depth + 1 steps are recorded, moves to their Anderson extrapolation if
+  // that lowers the objective. Eta is affine in them and is combined with
+  // the same weights, so a try costs no product with X, only the
+  // objective: one not kept drops the oldest step and the next step tries
+  // again (on the benchmark's path 7,510 class passes instead of 7,733 for
+  // a history cleared after every try); one kept starts a new history.
   bool extrapolate_steps(double lambda, const std::vector<Eigen::Index>& working_set,
                          AndersonHistory& history, double& current) {
     const auto size = static_cast<Eigen::Index>(working_set.size());
     const Eigen::VectorXd iterate = coefficient_vector(working_set);
-    if (!history.record(iterate)) return false;
-    Eigen::VectorXd target;
-    const bool combined = history.combination(target);
-    history.clear();
+    if (!history.record(iterate, Eigen::Map<const Eigen::VectorXd>(eta_.data(), eta_.size()))) return false;
+    Eigen::VectorXd target, target_eta;
+    const bool combined = history.combination(target, target_eta);
+    history.drop_oldest();
     if (!combined) return false;
     for (Eigen::Index k = 0; k < n_responses_; ++k)
       for (Eigen::Index s = 0; s < size; ++s)
         if (!penalty_.within_limits(target[k * size + s], working_set[static_cast<std::size_t>(s)]))
           return false;
-    return move_if_lower(lambda, working_set, iterate, target, current);
+    if (!move_if_lower(lambda, working_set, iterate, target, current, &target_eta)) return false;
+    history.clear();
+    return true;
   }
 
   // The working set's coefficients, class after class, then the
@@ -498,13 +504,21 @@ class MultiResponsePath {
   // Moves to `target` if that lowers the objective below `current` (then
   // updated, with the model at the new point); else back to `start`, with
   // eta and the penalty totals as they were. Both laid out as
-  // coefficient_vector() lays them out.
+  // coefficient_vector() lays them out. Eta at the target is `target_eta`
+  // (n x K, column after column) where given, else computed.
   bool move_if_lower(double lambda, const std::vector<Eigen::Index>& working_set,
-                     const Eigen::VectorXd& start, const Eigen::VectorXd& target, double& current) {
+                     const Eigen::VectorXd& start, const Eigen::VectorXd& target, double& current,
+                     const Eigen::VectorXd* target_eta = nullptr) {
     const Eigen::MatrixXd saved_eta = eta_;
     const Eigen::VectorXd saved_penalties = response_penalties();
     const double saved_group_penalty = state_.group_penalty_total;
-    set_coefficients(working_set, target);
+    if (target_eta != nullptr) {
+      assign_coefficients(working_set, target);
+      eta_ = Eigen::Map<const Eigen::MatrixXd>(target_eta->data(), eta_.rows(), eta_.cols());
+      recompute_penalties(0, n_responses_);
+    } else {
+      set_coefficients(working_set, target);
+    }
     const double candidate = objective(lambda);
     if (std::isfinite(candidate) && candidate < current) {
       current = candidate;
