@@ -148,8 +148,6 @@ class Multinomial {
   // unchanged. Intercepts are reported summing to 0.
   static constexpr bool shift_invariant = true;
   static constexpr StallRule stall_rule = StallRule::absolute;
-  // The quadratic model of a Newton step is only an approximation of the loss.
-  static constexpr bool model_is_loss = false;
 
  private:
   static constexpr double minimum_curvature = 1e-5 * (1.0 - 1e-5);
@@ -186,8 +184,6 @@ class MultiGaussian {
 
   static constexpr bool shift_invariant = false;
   static constexpr StallRule stall_rule = StallRule::relative_to_unexplained;
-  // The loss is quadratic: the model of a Newton step is the loss itself.
-  static constexpr bool model_is_loss = true;
 
  private:
   const Eigen::MatrixXd& y_;

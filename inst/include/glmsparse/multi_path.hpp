@@ -281,16 +281,15 @@ class MultiResponsePath {
   }
 
   // Solves the quadratic model of classes [first, last) at the current point.
-  // Where the model is the loss itself (mgaussian), the first cycle of
-  // Newton steps at a lambda needs at least two passes per model, so that
-  // the rate of convergence is known. Elsewhere, and in later cycles, one
-  // pass that changes nothing is enough: newton() judges the cycles by the
-  // objective's own decrease (and, ungrouped, bounds each coordinate's gain
-  // before it stops).
+  // In the first cycle of Newton steps at a lambda each model needs at
+  // least two passes, so that the rate of convergence is known; later ones
+  // start next to their minimiser, and one pass that changes nothing is
+  // enough: newton() judges the cycles by the objective's own decrease
+  // (and, ungrouped, bounds each coordinate's gain before it stops).
   SolveOutcome solve_model(double lambda, const std::vector<Eigen::Index>& working_set,
                            Eigen::Index first, Eigen::Index last, double tolerance,
                            double relative_tolerance, int max_passes, bool first_cycle) {
-    const int minimum_passes = first_cycle && Datafit::model_is_loss ? 2 : 1;
+    const int minimum_passes = first_cycle ? 2 : 1;
     if (grouped_) {
       BlockCoordinateDescent<IrlsUpdates<Design>> solver(updates_, group_penalty_, monitor_);
       solver.set_minimum_passes(minimum_passes);
@@ -626,16 +625,8 @@ class MultiResponsePath {
         std::numeric_limits<double>::min());
     // Each model is solved more accurately than the last Newton step
     // gained; otherwise the steps would advance only as far as a loose
-    // inner solve lets them, a few passes at a time. The first step's model,
-    // at the warm start, is a first approximation of the loss (unless it is
-    // the loss): the steps after it correct it, so it is solved only to
-    // thresh * first_step_tolerance_factor. On the benchmark's ungrouped
-    // path that took 6,521 class passes instead of 7,510, with the gap to
-    // glmnet at thresh = 1e-12 at 5.4e-8 (was 7.4e-8); grouped (default
-    // grid), 783 passes instead of 883.
-    double inner_relative_tolerance =
-        options_.thresh * (last_decrease < 0.0 && !Datafit::model_is_loss ? first_step_tolerance_factor
-                                                                          : newton_tolerance_factor);
+    // inner solve lets them, a few passes at a time.
+    double inner_relative_tolerance = options_.thresh * newton_tolerance_factor;
     // (A step that gained nothing sets no bound: a zero tolerance could never be met.)
     if (last_decrease > 0.0 && model_size > 0.0)
       inner_relative_tolerance = std::min(inner_relative_tolerance, 0.01 * last_decrease / model_size);
@@ -866,7 +857,6 @@ class MultiResponsePath {
   // Newton steps stop once the gain still to come is below thresh times
   // this times the objective.
   static constexpr double newton_tolerance_factor = 0.1;
-  static constexpr double first_step_tolerance_factor = 10.0;
   static constexpr Eigen::Index min_rows_split_across_responses = 8192;
   // The null model (intercepts only) is solved to near machine precision:
   // its deviance is the reference for every deviance ratio.
