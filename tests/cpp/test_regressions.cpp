@@ -1704,36 +1704,3 @@ TEST_CASE("Anderson extrapolation combines a companion affine in the iterates wi
   // And it is an extrapolation, not the last iterate.
   CHECK((target - last_iterate).norm() > 1e-6 * last_iterate.norm());
 }
-
-TEST_CASE("Anderson history with the oldest iterate dropped extrapolates from the newest ones",
-          "[regression][cd]") {
-  // The multinomial path's Newton steps slide the history one step at a
-  // time: after drop_oldest() the next record completes it again, and the
-  // combination is the one a fresh history of the last depth + 1 iterates
-  // (and companions) gives.
-  std::mt19937 generator(43);
-  std::normal_distribution<double> normal;
-  const Eigen::Index p = 5;
-  const int depth = glmsparse::AndersonHistory::depth;
-  std::vector<Eigen::VectorXd> iterates, companions;
-  for (int k = 0; k < depth + 4; ++k) {
-    Eigen::VectorXd iterate(p), companion(2 * p);
-    for (Eigen::Index j = 0; j < p; ++j) iterate[j] = normal(generator) / (1.0 + k);
-    for (Eigen::Index j = 0; j < 2 * p; ++j) companion[j] = normal(generator);
-    iterates.push_back(iterate);
-    companions.push_back(companion);
-  }
-  glmsparse::AndersonHistory sliding;
-  for (int k = 0; k < depth; ++k) CHECK_FALSE(sliding.record(iterates[k], companions[k]));
-  for (int k = depth; k < depth + 4; ++k) {
-    REQUIRE(sliding.record(iterates[k], companions[k]));
-    glmsparse::AndersonHistory fresh;
-    for (int m = k - depth; m <= k; ++m) fresh.record(iterates[m], companions[m]);
-    Eigen::VectorXd target, companion, fresh_target, fresh_companion;
-    REQUIRE(sliding.combination(target, companion));
-    REQUIRE(fresh.combination(fresh_target, fresh_companion));
-    CHECK((target - fresh_target).norm() == 0.0);
-    CHECK((companion - fresh_companion).norm() == 0.0);
-    sliding.drop_oldest();
-  }
-}

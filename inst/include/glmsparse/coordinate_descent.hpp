@@ -201,13 +201,6 @@ class AndersonHistory {
     return record(iterate);
   }
   void clear() { count_ = 0; }
-  // Forgets the oldest iterate: the next one completes the history again.
-  void drop_oldest() {
-    if (count_ < depth + 1) return;
-    iterates_.leftCols(depth) = iterates_.rightCols(depth).eval();
-    if (companions_.cols() == depth + 1) companions_.leftCols(depth) = companions_.rightCols(depth).eval();
-    count_ = depth;
-  }
 
   // sum_i c_i b^(i) with weights c (summing to 1) minimising the norm of the
   // combined successive differences; false if that system is degenerate.
